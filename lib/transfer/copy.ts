@@ -1,0 +1,170 @@
+/**
+ * `copy(source, destination)`: the one way images move. Walks the source image (index → manifests →
+ * config + layers), transfers every blob the destination lacks (once per run and destination repository,
+ * mounting across repositories where the store can), streaming and verified by the destination store,
+ * then writes manifests children-first so a manifest never lands before what it names.
+ * @see https://github.com/oras-project/oras-go/blob/main/copy.go
+ * @module
+ */
+import type { RunEvent } from "../context.ts";
+import { throwIfAborted } from "../errors.ts";
+import type { Descriptor, Platform } from "../oci/mod.ts";
+import type { DestinationStore, ImageAt, SourceStore } from "../store/mod.ts";
+import { BlobLedger } from "./blob_ledger.ts";
+import {
+  describeImage,
+  destinationSide,
+  graphBlobs,
+  type ImageGraph,
+  manifestsBottomUp,
+  sourceSide,
+  walkImage,
+} from "./image_graph.ts";
+import { forEachLimited, Limiter } from "./limiter.ts";
+
+/** Options of {@link copy}. */
+export interface CopyOptions {
+  /** Keep only these platforms of a multi-arch image (a filtered index is written); undefined keeps all. */
+  platforms?: Platform[];
+  /** Shared by the copies of one run, so shared blobs move once. @default a ledger for this call */
+  ledger?: BlobLedger;
+  /** Concurrent blob transfers of this image. @default 5 */
+  parallelLayers?: number;
+  /** Receives `bytes` events as blob data moves. */
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** An already walked source graph (from a dry run or plan), to avoid reading the manifests twice. */
+  graph?: ImageGraph;
+}
+
+/** What a copy did. */
+export interface CopyResult {
+  /** The root manifest at the source. */
+  sourceRoot: Descriptor;
+  /** The root manifest written to the destination (differs from `sourceRoot` when filtered). */
+  root: Descriptor;
+  /** True when platform filtering wrote a reduced index. */
+  filteredIndex: boolean;
+  blobsCopied: number;
+  blobsSkipped: number;
+  blobsMounted: number;
+  /** Blob bytes transferred by this call. */
+  bytesCopied: number;
+  manifestsWritten: number;
+}
+
+/**
+ * Wraps a source blob stream: emits `bytes` events at most once per MiB, and records whether the source
+ * itself failed (so a failed transfer is blamed on the right side).
+ */
+function meteredSource(
+  body: ReadableStream<Uint8Array>,
+  onEvent: ((e: RunEvent) => void) | undefined,
+  failed: { source: boolean },
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let pending = 0;
+  const flush = () => {
+    if (onEvent && pending > 0) onEvent({ kind: "bytes", count: pending });
+    pending = 0;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          flush();
+          controller.close();
+          return;
+        }
+        pending += value.byteLength;
+        if (pending >= 1 << 20) flush();
+        controller.enqueue(value);
+      } catch (e) {
+        failed.source = true;
+        flush();
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Copies one image (and everything it references) from a source store to a destination store. */
+export async function copy(
+  source: ImageAt<SourceStore>,
+  destination: ImageAt<DestinationStore>,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const { signal } = options;
+  const o = signal ? { signal } : {};
+  const image = describeImage(source);
+  const ledger = options.ledger ?? new BlobLedger();
+  const walkOptions = { ...o, ...(options.platforms ? { platforms: options.platforms } : {}) };
+  const graph = options.graph ?? await walkImage(source, walkOptions);
+  const dst = destination.store;
+  const dRepo = destination.repository;
+  const result: CopyResult = {
+    sourceRoot: graph.sourceRoot,
+    root: graph.root.descriptor,
+    filteredIndex: graph.filtered,
+    blobsCopied: 0,
+    blobsSkipped: 0,
+    blobsMounted: 0,
+    bytesCopied: 0,
+    manifestsWritten: 0,
+  };
+  const layers = new Limiter(options.parallelLayers ?? 5);
+
+  const transferBlob = async (d: Descriptor) => {
+    throwIfAborted(signal);
+    if (await destinationSide(image, () => dst.hasBlob(dRepo, d, o))) {
+      result.blobsSkipped++;
+      return;
+    }
+    if (dst.mountBlob) {
+      for (const from of ledger.reposWith(dst.label, d.digest)) {
+        if (from === dRepo) continue;
+        if (
+          await destinationSide(image, () => dst.mountBlob?.(dRepo, from, d, o) ?? Promise.resolve(false))
+        ) {
+          result.blobsMounted++;
+          return;
+        }
+      }
+    }
+    const body = await sourceSide(image, () => source.store.getBlob(source.repository, d, o));
+    const failed = { source: false };
+    try {
+      await dst.putBlob(dRepo, d, meteredSource(body, options.onEvent, failed), o);
+    } catch (e) {
+      // Wrong bytes or a broken read are the source's fault; anything else is the destination's.
+      const isMismatch = e instanceof Error && "code" in e && e.code === "DIGEST_MISMATCH";
+      const side = failed.source || isMismatch ? sourceSide : destinationSide;
+      await side(image, () => Promise.reject(e));
+    }
+    result.blobsCopied++;
+    result.bytesCopied += d.size;
+  };
+
+  await forEachLimited(graphBlobs(graph), layers.limit, async (d) => {
+    const did = await ledger.ensure(dst.label, dRepo, d.digest, () => layers.run(() => transferBlob(d)));
+    if (!did) result.blobsSkipped++;
+  });
+
+  const nodes = manifestsBottomUp(graph);
+  const tag = destination.reference.startsWith("sha256:") ? undefined : destination.reference;
+  for (const node of nodes) {
+    throwIfAborted(signal);
+    const isRoot = node === graph.root;
+    if (!isRoot || tag === undefined) {
+      if (await destinationSide(image, () => dst.hasManifest(dRepo, node.descriptor, o))) continue;
+    }
+    const put = isRoot && tag !== undefined ? { ...o, tag } : o;
+    await destinationSide(image, () => dst.putManifest(dRepo, node.descriptor, node.bytes, put));
+    result.manifestsWritten++;
+  }
+  return result;
+}
