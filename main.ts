@@ -1,2 +1,57 @@
-// deno-lint-ignore-file no-console
-console.log("oc-mirror: under construction");
+/**
+ * The oc-mirror executable: reads arguments and environment once, builds the run context (SIGINT and
+ * SIGTERM abort it), runs the CLI, and maps the outcome to the original's exit-code bitmask:
+ * 0 ok; 1 generic, usage or configuration error; OR-ed 2 release, 4 operator, 8 additional, 16 helm
+ * images failed.
+ * @module
+ */
+import type { RunContext } from "./lib/context.ts";
+import { type CliOutcome, COMMANDS, type FailureCategory, runCli } from "./lib/cli/mod.ts";
+
+const CATEGORY_BITS: Record<FailureCategory, number> = { release: 2, operator: 4, additional: 8, helm: 16 };
+
+/** The exit code of an outcome. */
+export function exitCodeOf(outcome: CliOutcome): number {
+  let code = 0;
+  for (const c of outcome.failed ?? []) code |= CATEGORY_BITS[c];
+  if (outcome.error !== undefined) {
+    const e = outcome.error as { code?: string; category?: FailureCategory };
+    code |= e.category ? CATEGORY_BITS[e.category] | 0 : 1;
+    if (code === 0) code = 1;
+  }
+  return code;
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: string) => () => {
+    interrupts++;
+    if (interrupts > 1) Deno.exit(130);
+    controller.abort(
+      new Error(`Interrupted by ${name}; stopping cleanly (press Ctrl-C again to exit at once)`),
+    );
+  };
+  Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+  Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+  const encoder = new TextEncoder();
+  const write = (stream: { writeSync(p: Uint8Array): number }) => (text: string) => {
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+  };
+  const ctx: RunContext = {
+    env: (name) => Deno.env.get(name),
+    homeDir: Deno.env.get("HOME") ?? Deno.cwd(),
+    cwd: Deno.cwd(),
+    now: () => new Date(),
+    report: () => {},
+    signal: controller.signal,
+  };
+  const outcome = await runCli(Deno.args, ctx, {
+    stdout: write(Deno.stdout),
+    stderr: write(Deno.stderr),
+    isTty: Deno.stderr.isTerminal(),
+    columns: Deno.stderr.isTerminal() ? Deno.consoleSize().columns : 100,
+  }, COMMANDS);
+  Deno.exit(exitCodeOf(outcome));
+}

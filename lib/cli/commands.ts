@@ -1,0 +1,153 @@
+/**
+ * Every command of the CLI, in help order.
+ * @module
+ */
+import type { Command } from "./command.ts";
+import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
+import { mirrorCommand } from "./mirror_command.ts";
+import { pendingCommand } from "./pending_command.ts";
+import { versionCommand } from "./version_command.ts";
+
+/** All commands; the root mirror command has the empty name. */
+export const COMMANDS: readonly Command[] = [
+  mirrorCommand,
+  pendingCommand("init", "Write a starter ImageSetConfiguration", [
+    "oc-mirror init [--v2] [--registry REF | --local-path DIR] [--output FILE]",
+  ], [
+    ...GLOBAL_FLAGS,
+    {
+      name: "registry",
+      type: "string",
+      valueName: "REF",
+      description: "v1: registry image holding the metadata (storageConfig.registry)",
+    },
+    {
+      name: "local-path",
+      type: "string",
+      valueName: "DIR",
+      description: "v1: directory holding the metadata (storageConfig.local)",
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      valueName: "FILE",
+      description: "Write the template to FILE instead of stdout",
+    },
+  ]),
+  pendingCommand("list releases", "List release channels and versions", [
+    "oc-mirror list releases [--channels] [--channel C] [--version 4.14] [--arch A]",
+  ], [
+    ...GLOBAL_FLAGS,
+    { name: "channels", type: "boolean", description: "List the channels of --version" },
+    { name: "channel", type: "string", description: "Channel to list (default stable-<version>)" },
+    { name: "version", type: "string", description: "OpenShift minor version, e.g. 4.14" },
+    {
+      name: "arch",
+      type: "string",
+      default: "amd64",
+      description: "Architecture: amd64, arm64, ppc64le, s390x, multi",
+    },
+    { name: "filter-by-archs", type: "list", hidden: true, description: "Alias of --arch" },
+  ]),
+  pendingCommand("list operators", "List operator catalog content", [
+    "oc-mirror list operators --catalog REF [--package P [--channel C]]",
+  ], [
+    ...GLOBAL_FLAGS,
+    ...REGISTRY_FLAGS,
+    { name: "catalog", type: "string", description: "Catalog image reference" },
+    { name: "catalogs", type: "boolean", description: "List the Red Hat catalogs of --version" },
+    { name: "version", type: "string", description: "OpenShift minor version, e.g. 4.14" },
+    { name: "package", type: "string", description: "Package to list" },
+    { name: "channel", type: "string", description: "Channel to list" },
+  ]),
+  pendingCommand("describe", "Describe a mirror archive set", ["oc-mirror describe file://DIR"], [
+    ...GLOBAL_FLAGS,
+  ]),
+  pendingCommand("delete", "Delete mirrored images (v2, two phases)", [
+    "oc-mirror delete -c delete-isc.yaml --workspace file://DIR --generate docker://REG[/ns]",
+    "oc-mirror delete --delete-yaml-file FILE docker://REG[/ns]",
+  ], [
+    ...GLOBAL_FLAGS,
+    ...REGISTRY_FLAGS,
+    {
+      name: "config",
+      short: "c",
+      type: "string",
+      valueName: "FILE",
+      description: "DeleteImageSetConfiguration file",
+    },
+    {
+      name: "workspace",
+      type: "string",
+      valueName: "file://DIR",
+      description: "Workspace of the earlier mirror run",
+    },
+    { name: "generate", type: "boolean", description: "Write the delete plan, delete nothing" },
+    { name: "delete-id", type: "string", description: "Suffix of the generated delete files" },
+    { name: "delete-yaml-file", type: "string", valueName: "FILE", description: "Delete plan to run" },
+    { name: "force-cache-delete", type: "boolean", description: "Also delete from the local cache" },
+    { name: "delete-signatures", type: "boolean", description: "Also delete sigstore signatures" },
+    { name: "delete-v1-images", type: "boolean", description: "Compute v1-style destination tags" },
+    { name: "cache-dir", type: "string", valueName: "DIR", description: "Cache location" },
+    {
+      name: "port",
+      short: "p",
+      type: "int",
+      default: 55000,
+      description: "Port of the local cache registry",
+    },
+  ]),
+  pendingCommand("copy", "Copy one image", ["oc-mirror copy SRC DST   (docker://REF or oci://DIR[:ref])"], [
+    ...GLOBAL_FLAGS,
+    ...REGISTRY_FLAGS,
+    { name: "platform", type: "list", description: "Keep only these platforms (os/arch[/variant])" },
+    {
+      name: "parallel-layers",
+      type: "int",
+      default: 5,
+      min: 1,
+      max: 10,
+      description: "Blobs copied at once",
+    },
+  ]),
+  pendingCommand("serve", "Serve a cache or extracted archive as a registry", [
+    "oc-mirror serve --root DIR [--port N] [--tls-cert F --tls-key F] [--htpasswd F] [--read-only]",
+  ], [
+    ...GLOBAL_FLAGS,
+    { name: "root", type: "string", valueName: "DIR", description: "Directory holding docker/registry/v2" },
+    {
+      name: "port",
+      short: "p",
+      type: "int",
+      default: 5000,
+      min: 0,
+      max: 65535,
+      description: "Port to listen on",
+    },
+    { name: "address", type: "string", default: "127.0.0.1", description: "Address to listen on" },
+    { name: "tls-cert", type: "string", valueName: "FILE", description: "TLS certificate (PEM)" },
+    { name: "tls-key", type: "string", valueName: "FILE", description: "TLS key (PEM)" },
+    {
+      name: "htpasswd",
+      type: "string",
+      valueName: "FILE",
+      description: "htpasswd file (bcrypt) for Basic auth",
+    },
+    { name: "read-only", type: "boolean", description: "Refuse pushes and deletes" },
+  ]),
+  pendingCommand("verify-upgrade-paths", "Check upgrade paths between mirrored releases", [
+    "oc-mirror verify-upgrade-paths -c isc.yaml --workspace file://DIR",
+  ], [
+    ...GLOBAL_FLAGS,
+    {
+      name: "config",
+      short: "c",
+      type: "string",
+      valueName: "FILE",
+      description: "ImageSetConfiguration file",
+    },
+    { name: "workspace", type: "string", valueName: "file://DIR", description: "Workspace of a mirror run" },
+  ]),
+  versionCommand,
+];

@@ -1,0 +1,8 @@
+/**
+ * The workflows: mirror-to-disk, disk-to-mirror, mirror-to-mirror and delete. Each builds a plan from
+ * the configuration through the collectors, chooses the stores, runs `copy()` and writes the outputs
+ * (archives, cluster resources, mapping files, state). Owns no byte handling: stores and transfer do.
+ * @module
+ */
+export * from "./mirror_request.ts";
+export * from "./run_mirror.ts";
