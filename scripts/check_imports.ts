@@ -24,7 +24,7 @@ const LAYER: Record<string, number> = {
   release: 8,
   operator: 8,
   helm: 8,
-  plan: 9,
+  plan: 7,
   workflow: 10,
   cli: 11,
 };
