@@ -1,0 +1,69 @@
+/**
+ * Runs the oc-mirror CLI as a subprocess with exactly the permission flags of the `oc-mirror` task in
+ * deno.json (so a test fails when the task's permissions are too narrow), or through the bundle.
+ * @module
+ */
+
+/** What a CLI run printed and returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runOcMirror}. */
+export interface RunOptions {
+  /** Extra environment; HOME defaults to a fresh temp dir so the user's credentials never leak in. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Run `dist/oc-mirror.js` instead of main.ts. */
+  bundle?: boolean;
+  signal?: AbortSignal;
+  stdin?: string;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The permission flags of a deno.json task, e.g. `oc-mirror`. */
+export async function taskPermissionFlags(task: string): Promise<string[]> {
+  const json = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as { tasks: Record<string, string> };
+  const line = json.tasks[task];
+  if (!line) throw new Error(`deno.json has no task ${task}`);
+  return line.split(/\s+/).filter((w) => w.startsWith("--allow-") || w.startsWith("--deny-"));
+}
+
+/** Runs `oc-mirror ARGS`. */
+export async function runOcMirror(args: string[], options: RunOptions = {}): Promise<CliRun> {
+  const flags = await taskPermissionFlags("oc-mirror");
+  const entry = options.bundle ? `${ROOT}dist/oc-mirror.js` : `${ROOT}main.ts`;
+  const home = options.env?.HOME ?? await Deno.makeTempDir({ prefix: "oc-mirror-home-" });
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    NO_COLOR: "1",
+    ...options.env,
+  };
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, entry, ...args],
+    cwd: options.cwd ?? ROOT,
+    env,
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const child = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  if (options.env?.HOME === undefined) await Deno.remove(home, { recursive: true }).catch(() => {});
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
