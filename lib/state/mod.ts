@@ -1,0 +1,8 @@
+/**
+ * Mirror state between runs: the v2 archive history and `--since`, the v1 metadata with sequence numbers
+ * and pruning plans, v2 delete plans, and the workspace lock. Owns the state files' formats, not the
+ * images.
+ * @module
+ */
+export * from "./history.ts";
+export * from "./workspace_lock.ts";
