@@ -5,3 +5,5 @@
  * @module
  */
 export * from "./registry_tree_paths.ts";
+export * from "./registry_tree_store.ts";
+export * from "./oci_layout_store.ts";

@@ -1,17 +1,50 @@
 /**
  * Starts the CNCF distribution registry (`/usr/bin/docker-registry`, Debian package) on a free
  * 127.0.0.1 port over a given storage root, for interop tests. Deletes are enabled.
+ *
+ * ```ts
+ * await using reg = await startDockerRegistry(`${dir}/storage`);                 // plain http
+ * await using sec = await startDockerRegistry(`${dir}/storage2`, {
+ *   tls: true,                                                                    // CA made with openssl
+ *   htpasswd: { username: "alice", password: "s3cret" },                          // Basic auth
+ * });
+ * sec.url;          // https://127.0.0.1:PORT
+ * sec.caFile;       // PEM of the CA that signed the server certificate (also sec.caPem)
+ * await sec.writeAuthFile(`${dir}/auth.json`);                                    // containers auth.json
+ * ```
  * @module
  */
+import bcrypt from "bcryptjs";
+
+/** Options of {@link startDockerRegistry}. */
+export interface DockerRegistryOptions {
+  /**
+   * Serve https with a server certificate for `127.0.0.1`/`localhost` signed by a CA generated for
+   * this registry with `openssl` (see `caFile`). @default false
+   */
+  tls?: boolean;
+  /** Require Basic auth with this user (htpasswd file, bcrypt hash made with bcryptjs). */
+  htpasswd?: { username: string; password: string };
+  /** How long to wait for `/v2/` to answer. @default 15000 */
+  startTimeoutMs?: number;
+}
 
 /** A running `docker-registry`; dispose of it to stop it. */
 export interface DockerRegistry extends AsyncDisposable {
   /** `127.0.0.1:PORT`. */
   host: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (or `https://` with `tls`). */
   url: string;
   /** The filesystem storage root (holds `docker/registry/v2`). */
   root: string;
+  /** The CA certificate file (PEM) that signed the server certificate; only with `tls`. */
+  caFile?: string;
+  /** The CA certificate (PEM text); only with `tls`. */
+  caPem?: string;
+  /** The htpasswd user; only with `htpasswd`. */
+  credentials?: { username: string; password: string };
+  /** Writes a containers `auth.json` holding `credentials` for `host` to `path`; returns `path`. */
+  writeAuthFile(path: string): Promise<string>;
   /** What the registry wrote to stderr so far (for failure messages). */
   log(): string;
 }
@@ -23,32 +56,98 @@ function freePort(): number {
   return port;
 }
 
-/** Starts `docker-registry serve` with a temp config over `root`; waits until `/v2/` answers. */
-export async function startDockerRegistry(root: string): Promise<DockerRegistry> {
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, cwd, stdin: "null", stdout: "null", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`openssl ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** Writes `ca.pem`, `server.pem` and `server.key` (ECDSA P-256, valid 2 days) into `dir`. */
+async function makeCertificates(dir: string): Promise<void> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=oc-mirror test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ], dir);
+  await openssl(["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
+  await Deno.writeTextFile(
+    `${dir}/server.ext`,
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+  ], dir);
+}
+
+/**
+ * Starts `docker-registry serve` with a temp config over `root`; waits until `/v2/` answers (200, or
+ * 401 with `htpasswd`).
+ */
+export async function startDockerRegistry(
+  root: string,
+  options: DockerRegistryOptions = {},
+): Promise<DockerRegistry> {
   const port = freePort();
   const configDir = await Deno.makeTempDir({ prefix: "docker-registry-config-" });
   const config = `${configDir}/config.yml`;
-  await Deno.writeTextFile(
-    config,
-    [
-      "version: 0.1",
-      "log:",
-      "  level: warn",
-      "  accesslog:",
-      "    disabled: true",
-      "storage:",
-      "  filesystem:",
-      `    rootdirectory: ${root}`,
-      "  delete:",
-      "    enabled: true",
-      "  maintenance:",
-      "    uploadpurging:",
-      "      enabled: false",
-      "http:",
-      `  addr: 127.0.0.1:${port}`,
-      "",
-    ].join("\n"),
-  );
+  const lines = [
+    "version: 0.1",
+    "log:",
+    "  level: warn",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${root}`,
+    "  delete:",
+    "    enabled: true",
+    "  maintenance:",
+    "    uploadpurging:",
+    "      enabled: false",
+    "http:",
+    `  addr: 127.0.0.1:${port}`,
+  ];
+  let caPem: string | undefined;
+  if (options.tls) {
+    await makeCertificates(configDir);
+    caPem = await Deno.readTextFile(`${configDir}/ca.pem`);
+    lines.push("  tls:", `    certificate: ${configDir}/server.pem`, `    key: ${configDir}/server.key`);
+  }
+  if (options.htpasswd) {
+    const { username, password } = options.htpasswd;
+    await Deno.writeTextFile(`${configDir}/htpasswd`, `${username}:${bcrypt.hashSync(password, 5)}\n`);
+    lines.push("auth:", "  htpasswd:", "    realm: test-registry", `    path: ${configDir}/htpasswd`);
+  }
+  await Deno.writeTextFile(config, [...lines, ""].join("\n"));
   const child = new Deno.Command("/usr/bin/docker-registry", {
     args: ["serve", config],
     stdin: "null",
@@ -63,7 +162,10 @@ export async function startDockerRegistry(root: string): Promise<DockerRegistry>
       },
     }),
   ).catch(() => {});
+  let client = caPem !== undefined ? Deno.createHttpClient({ caCerts: [caPem] }) : undefined;
   const stop = async () => {
+    client?.close();
+    client = undefined;
     try {
       child.kill("SIGTERM");
     } catch {
@@ -73,13 +175,13 @@ export async function startDockerRegistry(root: string): Promise<DockerRegistry>
     await drained;
     await Deno.remove(configDir, { recursive: true });
   };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = performance.now() + 15_000;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const deadline = performance.now() + (options.startTimeoutMs ?? 15_000);
   for (;;) {
     try {
-      const res = await fetch(`${url}/v2/`);
+      const res = await fetch(`${url}/v2/`, client ? { client } : {});
       await res.body?.cancel();
-      if (res.status === 200) break;
+      if (res.status === 200 || (options.htpasswd && res.status === 401)) break;
     } catch {
       // Not listening yet.
     }
@@ -89,10 +191,24 @@ export async function startDockerRegistry(root: string): Promise<DockerRegistry>
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  client?.close();
+  client = undefined;
+  const host = `127.0.0.1:${port}`;
   return {
-    host: `127.0.0.1:${port}`,
+    host,
     url,
     root,
+    ...(caPem !== undefined ? { caFile: `${configDir}/ca.pem`, caPem } : {}),
+    ...(options.htpasswd ? { credentials: { ...options.htpasswd } } : {}),
+    writeAuthFile: async (path: string) => {
+      const auths: Record<string, { auth: string }> = {};
+      if (options.htpasswd) {
+        const { username, password } = options.htpasswd;
+        auths[host] = { auth: btoa(`${username}:${password}`) };
+      }
+      await Deno.writeTextFile(path, JSON.stringify({ auths }, null, 2));
+      return path;
+    },
     log: () => log,
     [Symbol.asyncDispose]: stop,
   };
