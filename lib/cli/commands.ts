@@ -6,6 +6,7 @@ import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import { mirrorCommand } from "./mirror_command.ts";
 import { pendingCommand } from "./pending_command.ts";
+import { serveCommand } from "./serve_command.ts";
 import { versionCommand } from "./version_command.ts";
 
 /** All commands; the root mirror command has the empty name. */
@@ -111,31 +112,7 @@ export const COMMANDS: readonly Command[] = [
       description: "Blobs copied at once",
     },
   ]),
-  pendingCommand("serve", "Serve a cache or extracted archive as a registry", [
-    "oc-mirror serve --root DIR [--port N] [--tls-cert F --tls-key F] [--htpasswd F] [--read-only]",
-  ], [
-    ...GLOBAL_FLAGS,
-    { name: "root", type: "string", valueName: "DIR", description: "Directory holding docker/registry/v2" },
-    {
-      name: "port",
-      short: "p",
-      type: "int",
-      default: 5000,
-      min: 0,
-      max: 65535,
-      description: "Port to listen on",
-    },
-    { name: "address", type: "string", default: "127.0.0.1", description: "Address to listen on" },
-    { name: "tls-cert", type: "string", valueName: "FILE", description: "TLS certificate (PEM)" },
-    { name: "tls-key", type: "string", valueName: "FILE", description: "TLS key (PEM)" },
-    {
-      name: "htpasswd",
-      type: "string",
-      valueName: "FILE",
-      description: "htpasswd file (bcrypt) for Basic auth",
-    },
-    { name: "read-only", type: "boolean", description: "Refuse pushes and deletes" },
-  ]),
+  serveCommand,
   pendingCommand("verify-upgrade-paths", "Check upgrade paths between mirrored releases", [
     "oc-mirror verify-upgrade-paths -c isc.yaml --workspace file://DIR",
   ], [

@@ -67,3 +67,72 @@ export async function runOcMirror(args: string[], options: RunOptions = {}): Pro
     stderr: new TextDecoder().decode(out.stderr),
   };
 }
+
+/** A CLI process left running (e.g. `serve`), with its stderr readable line by line. */
+export interface RunningCli extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  /** Resolves with the first stderr line matching `re` (rejects when the process ends first). */
+  waitForLine(re: RegExp): Promise<RegExpExecArray>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Starts `oc-mirror ARGS` in the background. */
+export async function spawnOcMirror(args: string[], options: RunOptions = {}): Promise<RunningCli> {
+  const flags = await taskPermissionFlags("oc-mirror");
+  const home = options.env?.HOME ?? await Deno.makeTempDir({ prefix: "oc-mirror-home-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, `${ROOT}main.ts`, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: { HOME: home, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  let waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    waiters = waiters.filter((w) => {
+      const m = w.re.exec(text);
+      if (m) w.resolve(m);
+      return !m;
+    });
+  };
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      check();
+    }
+    for (const w of waiters) w.reject(new Error(`oc-mirror ended before printing ${w.re}; stderr:\n${text}`));
+    waiters = [];
+  })();
+  let exited: Promise<number> | undefined;
+  const stop = async (signal: Deno.Signal = "SIGINT") => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      exited = child.status.then((s) => s.code);
+    }
+    const code = await exited;
+    await pump;
+    if (options.env?.HOME === undefined) await Deno.remove(home, { recursive: true }).catch(() => {});
+    return code;
+  };
+  return {
+    child,
+    waitForLine: (re) =>
+      new Promise((resolve, reject) => {
+        const m = re.exec(text);
+        if (m) resolve(m);
+        else waiters.push({ re, resolve, reject });
+      }),
+    stderr: () => text,
+    stop,
+    [Symbol.asyncDispose]: async () => void await stop("SIGKILL"),
+  };
+}
