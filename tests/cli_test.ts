@@ -50,3 +50,30 @@ Deno.test("a misspelt command gets a suggestion", async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Unknown command "lsit": did you mean "list"\?/);
 });
+
+Deno.test("init writes a template that loads back without warnings, for both API versions", async () => {
+  const { loadConfig } = await import("../lib/config/mod.ts");
+  for (
+    const [args, apiVersion] of [[["init"], "v2alpha1"], [
+      ["init", "--v1", "--local-path", "./meta"],
+      "v1alpha2",
+    ]] as const
+  ) {
+    const r = await runOcMirror([...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = loadConfig(r.stdout, { file: "init.yaml" });
+    assert.equal(loaded.apiVersion, apiVersion);
+    assert.deepEqual(loaded.warnings, []);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runOcMirror(["init", "--output", "isc.yaml"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await Deno.readTextFile(`${dir}/isc.yaml`), /kind: ImageSetConfiguration/);
+    const again = await runOcMirror(["init", "--output", "isc.yaml"], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, "error: File isc.yaml already exists: choose another --output or remove it\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,6 +4,7 @@
  */
 import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
+import { initCommand } from "./init_command.ts";
 import { mirrorCommand } from "./mirror_command.ts";
 import { pendingCommand } from "./pending_command.ts";
 import { serveCommand } from "./serve_command.ts";
@@ -12,30 +13,7 @@ import { versionCommand } from "./version_command.ts";
 /** All commands; the root mirror command has the empty name. */
 export const COMMANDS: readonly Command[] = [
   mirrorCommand,
-  pendingCommand("init", "Write a starter ImageSetConfiguration", [
-    "oc-mirror init [--v2] [--registry REF | --local-path DIR] [--output FILE]",
-  ], [
-    ...GLOBAL_FLAGS,
-    {
-      name: "registry",
-      type: "string",
-      valueName: "REF",
-      description: "v1: registry image holding the metadata (storageConfig.registry)",
-    },
-    {
-      name: "local-path",
-      type: "string",
-      valueName: "DIR",
-      description: "v1: directory holding the metadata (storageConfig.local)",
-    },
-    {
-      name: "output",
-      short: "o",
-      type: "string",
-      valueName: "FILE",
-      description: "Write the template to FILE instead of stdout",
-    },
-  ]),
+  initCommand,
   pendingCommand("list releases", "List release channels and versions", [
     "oc-mirror list releases [--channels] [--channel C] [--version 4.14] [--arch A]",
   ], [

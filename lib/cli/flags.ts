@@ -4,6 +4,7 @@
  * that name the flag, suggests the closest flag for a typo, and renders `--help`.
  * @module
  */
+import { didYouMean } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
 
 /** Value types a flag can take. */
@@ -39,40 +40,6 @@ export interface ParsedFlags {
   /** Long names of the flags the user gave explicitly. */
   given: Set<string>;
   positionals: string[];
-}
-
-/** Edit distance counting insertions, deletions, substitutions and adjacent transpositions. */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from(
-    { length: a.length + 1 },
-    (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number) => d[i]?.[j] ?? 0;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        v = Math.min(v, at(i - 2, j - 2) + 1);
-      }
-      (d[i] as number[])[j] = v;
-    }
-  }
-  return at(a.length, b.length);
-}
-
-/** The closest candidate within a small distance, for suggestions. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /** Parses a Go-style duration (`90s`, `10m`, `1h30m`, `500ms`, `0`) into milliseconds. */
@@ -166,7 +133,7 @@ export function parseFlags(
     }
     if (!spec) {
       const dashes = arg.startsWith("--") ? "--" : "-";
-      const suggestion = closest(name, specs.filter((s) => !s.hidden).map((s) => s.name));
+      const suggestion = didYouMean(name, specs.filter((s) => !s.hidden).map((s) => s.name));
       throw new UsageError(
         `Unknown flag ${dashes}${name} for "${command}"${
           suggestion ? `: did you mean --${suggestion}?` : ""

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../errors.ts";
-import { closest, editDistance, type FlagSpec, parseDuration, parseFlags, renderHelp } from "./flags.ts";
+import { type FlagSpec, parseDuration, parseFlags, renderHelp } from "./flags.ts";
 
 const specs: FlagSpec[] = [
   { name: "config", short: "c", type: "string", description: "config" },
@@ -75,13 +75,6 @@ Deno.test("parseDuration understands Go durations", () => {
   assert.equal(parseDuration("2.5s"), 2500);
   assert.equal(parseDuration("10"), undefined);
   assert.equal(parseDuration("5x"), undefined);
-});
-
-Deno.test("editDistance counts transpositions as one edit and closest() uses it", () => {
-  assert.equal(editDistance("lsit", "list"), 1);
-  assert.equal(editDistance("kitten", "sitting"), 3);
-  assert.equal(closest("lsit", ["init", "list", "copy"]), "list");
-  assert.equal(closest("qqqq", ["init", "list"]), undefined);
 });
 
 Deno.test("renderHelp lists visible flags with defaults and hides hidden ones", () => {

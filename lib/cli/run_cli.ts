@@ -7,7 +7,8 @@
 import type { LogLevel, RunContext } from "../context.ts";
 import { OcMirrorError, UsageError } from "../errors.ts";
 import type { CliIo, Command, CommandResult } from "./command.ts";
-import { closest, Flags, parseFlags, renderHelp } from "./flags.ts";
+import { didYouMean } from "../config/mod.ts";
+import { Flags, parseFlags, renderHelp } from "./flags.ts";
 import { createRenderer } from "./render_events.ts";
 
 /** The outcome of one CLI invocation. */
@@ -62,7 +63,7 @@ function checkRootWord(word: string | undefined, commands: readonly Command[]): 
   if (group.length > 0) {
     throw new UsageError(`"${word}" needs a sub-command: ${group.map((c) => c.name).join(", ")}`);
   }
-  const suggestion = closest(word, named.map((c) => c.name.split(" ")[0] as string));
+  const suggestion = didYouMean(word, named.map((c) => c.name.split(" ")[0] as string));
   throw new UsageError(
     `Unknown command "${word}"${
       suggestion ? `: did you mean "${suggestion}"?` : ": a destination must start with file:// or docker://"
