@@ -33,6 +33,13 @@ export interface CopyOptions {
   /** Receives `bytes` events as blob data moves. */
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Attempts per blob: a streamed upload cannot be replayed, so a blob whose transfer failed midway
+   * (reset, truncated, wrong bytes) is read from the source again. @default 3
+   */
+  blobAttempts?: number;
+  /** Delay before the n-th retry is n times this. @default 250 */
+  blobRetryDelayMs?: number;
   /** An already walked source graph (from a dry run or plan), to avoid reading the manifests twice. */
   graph?: ImageGraph;
 }
@@ -92,6 +99,21 @@ function meteredSource(
   }, { highWaterMark: 0 });
 }
 
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** Copies one image (and everything it references) from a source store to a destination store. */
 export async function copy(
   source: ImageAt<SourceStore>,
@@ -118,6 +140,20 @@ export async function copy(
   };
   const layers = new Limiter(options.parallelLayers ?? 5);
 
+  /** One attempt at streaming a blob from the source into the destination. */
+  const streamBlob = async (d: Descriptor) => {
+    const body = await sourceSide(image, () => source.store.getBlob(source.repository, d, o));
+    const failed = { source: false };
+    try {
+      await dst.putBlob(dRepo, d, meteredSource(body, options.onEvent, failed), o);
+    } catch (e) {
+      // Wrong bytes or a broken read are the source's fault; anything else is the destination's.
+      const isMismatch = e instanceof Error && "code" in e && e.code === "DIGEST_MISMATCH";
+      const side = failed.source || isMismatch ? sourceSide : destinationSide;
+      await side(image, () => Promise.reject(e));
+    }
+  };
+
   const transferBlob = async (d: Descriptor) => {
     throwIfAborted(signal);
     if (await destinationSide(image, () => dst.hasBlob(dRepo, d, o))) {
@@ -135,15 +171,23 @@ export async function copy(
         }
       }
     }
-    const body = await sourceSide(image, () => source.store.getBlob(source.repository, d, o));
-    const failed = { source: false };
-    try {
-      await dst.putBlob(dRepo, d, meteredSource(body, options.onEvent, failed), o);
-    } catch (e) {
-      // Wrong bytes or a broken read are the source's fault; anything else is the destination's.
-      const isMismatch = e instanceof Error && "code" in e && e.code === "DIGEST_MISMATCH";
-      const side = failed.source || isMismatch ? sourceSide : destinationSide;
-      await side(image, () => Promise.reject(e));
+    const attempts = Math.max(1, options.blobAttempts ?? 3);
+    for (let attempt = 1;; attempt++) {
+      try {
+        await streamBlob(d);
+        break;
+      } catch (e) {
+        const code = e instanceof Error && "code" in e ? e.code : undefined;
+        if (attempt >= attempts || signal?.aborted || code === "NOT_FOUND" || code === "ABORTED") throw e;
+        options.onEvent?.({
+          kind: "log",
+          level: "debug",
+          message: `Retrying blob ${d.digest} of ${image} (attempt ${attempt + 1} of ${attempts}): ${
+            (e as Error).message
+          }`,
+        });
+        await delay((options.blobRetryDelayMs ?? 250) * attempt, signal);
+      }
     }
     result.blobsCopied++;
     result.bytesCopied += d.size;

@@ -289,3 +289,67 @@ Deno.test("copy() shares one transfer between concurrent copies of the same blob
   );
   assert.equal(puts, 5);
 });
+
+/** A source whose first read of each blob breaks midway. */
+class FlakySource extends MemoryStore {
+  reads = new Map<string, number>();
+  override async getBlob(repo: string, d: Descriptor, o?: OpOptions) {
+    const n = (this.reads.get(d.digest) ?? 0) + 1;
+    this.reads.set(d.digest, n);
+    const s = await super.getBlob(repo, d, o);
+    if (n > 1) return s;
+    const bytes = new Uint8Array(await new Response(s).arrayBuffer());
+    return new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.slice(0, Math.floor(bytes.length / 2)));
+        c.error(new Error("connection reset by peer"));
+      },
+    });
+  }
+}
+
+Deno.test("copy() reads a blob again when its transfer breaks midway", async () => {
+  const src = new FlakySource();
+  await writeImage(src, "ns/a", {
+    config: { os: "linux" },
+    layers: [{ bytes: enc("some layer bytes") }],
+    tag: "v1",
+  });
+  const dst = new MemoryStore();
+  const r = await copy({ store: src, repository: "ns/a", reference: "v1" }, {
+    store: dst,
+    repository: "a",
+    reference: "v1",
+  }, {
+    blobRetryDelayMs: 1,
+  });
+  assert.equal(r.blobsCopied, 2);
+  assert.ok([...src.reads.values()].every((n) => n === 2));
+  assert.equal((await dst.resolve("a", "v1")).digest, r.root.digest);
+});
+
+Deno.test("copy() gives up after blobAttempts and names the source as the failing side", async () => {
+  class Broken extends MemoryStore {
+    reads = 0;
+    override getBlob(): Promise<ReadableStream<Uint8Array>> {
+      this.reads++;
+      return Promise.resolve(
+        new ReadableStream({ start: (c) => c.error(new Error("connection reset by peer")) }),
+      );
+    }
+  }
+  const src = new Broken();
+  await writeImage(src, "ns/a", { config: { os: "linux" }, layers: [], tag: "v1" });
+  await assert.rejects(
+    copy({ store: src, repository: "ns/a", reference: "v1" }, {
+      store: new MemoryStore(),
+      repository: "a",
+      reference: "v1",
+    }, {
+      blobAttempts: 2,
+      blobRetryDelayMs: 1,
+    }),
+    (e: unknown) => e instanceof CopyError && e.side === "source" && e.message === "connection reset by peer",
+  );
+  assert.equal(src.reads, 2);
+});
