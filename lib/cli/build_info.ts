@@ -4,8 +4,7 @@
  * @module
  */
 
-/** The version of this build. */
-export const VERSION = "0.1.0";
+export { VERSION } from "../workflow/mod.ts";
 
 /** The git commit this build was made from, or `dev`. */
 export const COMMIT: string = "__OC_MIRROR_COMMIT__".startsWith("__") ? "dev" : "__OC_MIRROR_COMMIT__";

@@ -5,6 +5,9 @@
  * @module
  */
 import type { LogLevel, RunEvent } from "../context.ts";
+import { formatBytes } from "../workflow/mod.ts";
+
+export { formatBytes };
 
 const LEVELS: LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 
@@ -17,18 +20,6 @@ export interface RendererOptions {
   columns: number;
   write(text: string): void;
   now(): Date;
-}
-
-/** Formats a byte count as `12.3 MB`. */
-export function formatBytes(n: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** Formats seconds as `1h02m`, `3m04s` or `12s`. */

@@ -19,6 +19,11 @@ export interface BatchItem {
   mapping: ImageMapping;
   source: ImageAt<SourceStore>;
   destination: ImageAt<DestinationStore>;
+  /**
+   * Builds the image instead of copying it (rebuilt catalogs, the graph image): gets the run's ledger
+   * and the image's signal, returns what a copy would.
+   */
+  build?: (o: { ledger: BlobLedger; signal: AbortSignal; parallelLayers: number }) => Promise<CopyResult>;
 }
 
 /** Options of {@link runCopyBatch}. */
@@ -107,13 +112,15 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
       const timeout = AbortSignal.timeout(o.imageTimeoutMs);
       const signal = AbortSignal.any([ctx.signal, timeout]);
       try {
-        const r = await copy(item.source, item.destination, {
-          ledger,
-          parallelLayers: o.parallelLayers,
-          onEvent: ctx.report,
-          signal,
-          ...(item.mapping.platforms ? { platforms: item.mapping.platforms } : {}),
-        });
+        const r = item.build
+          ? await item.build({ ledger, signal, parallelLayers: o.parallelLayers })
+          : await copy(item.source, item.destination, {
+            ledger,
+            parallelLayers: o.parallelLayers,
+            onEvent: ctx.report,
+            signal,
+            ...(item.mapping.platforms ? { platforms: item.mapping.platforms } : {}),
+          });
         result.copied.push({ item, result: r });
         result.bytesCopied += r.bytesCopied;
         ctx.report({ kind: "image", state: "done", ...names, bytes: r.bytesCopied });

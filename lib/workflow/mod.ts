@@ -6,3 +6,5 @@
  */
 export * from "./mirror_request.ts";
 export * from "./run_mirror.ts";
+export * from "./version.ts";
+export * from "./format_bytes.ts";

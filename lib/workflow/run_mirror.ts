@@ -1,22 +1,55 @@
 /**
- * Entry point of the mirror command: loads the configuration, chooses the engine and runs the workflow
- * of the requested mode.
+ * Entry point of the mirror command: loads the configuration, chooses the engine (`--v1`/`--v2`, else
+ * the file's apiVersion, saying which) and runs the workflow of the requested mode.
  * @module
  */
-import type { RunContext } from "../context.ts";
+import { resolve } from "node:path";
+import { formatConfigProblem } from "../errors.ts";
+import { type ImageSetConfig, loadConfigFile, type LoadedConfig } from "../config/mod.ts";
+import { log, type RunContext } from "../context.ts";
 import { NotImplementedError } from "../errors.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
+import { mirrorToMirror } from "./mirror_to_mirror.ts";
 
 /** Image categories whose failures are reported in the exit code. */
 export type ImageCategory = "release" | "operator" | "additional" | "helm";
 
 /** The outcome of a mirror run that did not throw. */
 export interface MirrorOutcome {
-  /** Categories with failed images (with --continue-on-error). */
+  /** Categories with failed images. */
   failed: ImageCategory[];
 }
 
+/** Loads the configuration file and reports its warnings. */
+export async function loadImageSetConfig(
+  ctx: RunContext,
+  file: string,
+): Promise<LoadedConfig<ImageSetConfig>> {
+  const loaded = await loadConfigFile(resolve(ctx.cwd, file), {
+    kind: "ImageSetConfiguration",
+    file,
+    signal: ctx.signal,
+  });
+  for (const w of loaded.warnings) log(ctx, "warn", formatConfigProblem(w));
+  return loaded;
+}
+
 /** Runs a mirror request. */
-export function runMirror(_ctx: RunContext, request: MirrorRequest): Promise<MirrorOutcome> {
-  return Promise.reject(new NotImplementedError(`The ${request.mode} workflow is not implemented yet`));
+export async function runMirror(ctx: RunContext, request: MirrorRequest): Promise<MirrorOutcome> {
+  const loaded = await loadImageSetConfig(ctx, request.configFile);
+  let engine = request.engine;
+  if (!engine) {
+    engine = loaded.apiVersion === "v1alpha2" ? "v1" : "v2";
+    log(
+      ctx,
+      "info",
+      `Using the ${engine} engine (apiVersion mirror.openshift.io/${loaded.apiVersion} in ${request.configFile}; force one with --v1 or --v2)`,
+    );
+  }
+  switch (request.mode) {
+    case "mirrorToMirror":
+      return await mirrorToMirror(ctx, request, loaded, engine);
+    default:
+      throw new NotImplementedError(`The ${request.mode} workflow is not implemented yet`);
+  }
 }

@@ -20,6 +20,8 @@ export interface WorkingDir {
   helmCharts: string;
   helmIndexes: string;
   internal: string;
+  /** Parsed catalogs by digest, to read a catalog once (not archived). */
+  catalogCache: string;
   /** The run lock: one run per workspace. */
   lock: string;
 }
@@ -41,6 +43,7 @@ export function workingDir(workspace: string): WorkingDir {
     helmCharts: `${root}/helm/charts`,
     helmIndexes: `${root}/helm/indexes`,
     internal: `${root}/internal`,
+    catalogCache: `${root}/.catalog-cache`,
     lock: `${root}/.lock`,
   };
 }
