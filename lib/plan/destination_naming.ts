@@ -49,7 +49,8 @@ export interface NamespacedOptions {
 
 /**
  * The namespace-preserving destination of an image: `<D>/<source path>:<tag>`; digest-only images get
- * the tag `sha256-<hex>` and keep their digest; tag+digest keeps both (pulled by digest, pushed by tag).
+ * the tag `sha256-<hex>`; tag+digest sources are pulled by digest and pushed with the tag. Destinations
+ * always carry a tag and never a digest, so `mapping.txt` lines are references skopeo can use.
  */
 export function namespacedDestination(
   root: DestinationRoot,
@@ -58,9 +59,7 @@ export function namespacedDestination(
 ): ImageReference {
   const repository = destinationRepository(root, o.targetRepo ?? source.repository);
   const tag = o.targetTag ?? source.tag ?? digestTag(source);
-  const d: ImageReference = { registry: root.registry, repository, tag };
-  if (source.digest && o.targetTag === undefined && source.tag === undefined) d.digest = source.digest;
-  return d;
+  return { registry: root.registry, repository, tag };
 }
 
 /** `<D>/openshift/release-images:<tag>` for a release payload. */
