@@ -125,15 +125,19 @@ async function destinationSide(
   return { at: { store, repository: "", reference }, label: ociLabel(l.path, reference) };
 }
 
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** One line saying what a copy did. */
 export function describeCopy(source: string, destination: string, r: CopyResult): string {
   const root = r.filteredIndex
     ? `${r.root.digest} (filtered index; source ${r.sourceRoot.digest})`
     : r.root.digest;
   const mounted = r.blobsMounted > 0 ? `, ${r.blobsMounted} mounted` : "";
-  return `Copied ${source} to ${destination}: ${root}, ${r.blobsCopied} blobs copied (${
+  return `Copied ${source} to ${destination}: ${root}, ${count(r.blobsCopied, "blob")} copied (${
     formatBytes(r.bytesCopied)
-  }), ${r.blobsSkipped} skipped${mounted}, ${r.manifestsWritten} manifests written`;
+  }), ${r.blobsSkipped} skipped${mounted}, ${count(r.manifestsWritten, "manifest")} written`;
 }
 
 /** The copy command. */

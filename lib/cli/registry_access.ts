@@ -14,7 +14,7 @@ import {
   type RegistryStores,
   SecretRedactor,
 } from "../registry/mod.ts";
-import type { RegistryAccess } from "../workflow/mod.ts";
+import { type RegistryAccess, VERSION } from "../workflow/mod.ts";
 import type { Flags } from "./flags.ts";
 
 /** Reads the registry flags of a command into a {@link RegistryAccess}. */
@@ -67,6 +67,7 @@ export async function openRegistryStores(ctx: RunContext, access: RegistryAccess
     retryTimes: access.retryTimes,
     retryDelayMs: access.retryDelayMs,
     maxRequestsPerRegistry: access.maxPerRegistry,
+    userAgent: `oc-mirror/${VERSION}`,
     ...(access.caFile !== undefined ? { caFile: access.caFile } : {}),
   });
 }

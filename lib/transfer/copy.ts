@@ -61,15 +61,17 @@ export interface CopyResult {
 }
 
 /**
- * Wraps a source blob stream: emits `bytes` events at most once per MiB, and records whether the source
- * itself failed (so a failed transfer is blamed on the right side).
+ * The source blob as a stream that opens the source only when first read (so a destination that writes
+ * one blob at a time, like an archive, does not hold source connections open while others wait), emits
+ * `bytes` events at most once per MiB, and records whether the source itself failed (so a failed
+ * transfer is blamed on the right side).
  */
-function meteredSource(
-  body: ReadableStream<Uint8Array>,
+function lazySource(
+  open: () => Promise<ReadableStream<Uint8Array>>,
   onEvent: ((e: RunEvent) => void) | undefined,
   failed: { source: boolean },
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let pending = 0;
   const flush = () => {
     if (onEvent && pending > 0) onEvent({ kind: "bytes", count: pending });
@@ -78,6 +80,7 @@ function meteredSource(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        reader ??= (await open()).getReader();
         const { done, value } = await reader.read();
         if (done) {
           flush();
@@ -94,7 +97,7 @@ function meteredSource(
       }
     },
     cancel(reason) {
-      return reader.cancel(reason);
+      return reader?.cancel(reason);
     },
   }, { highWaterMark: 0 });
 }
@@ -142,10 +145,10 @@ export async function copy(
 
   /** One attempt at streaming a blob from the source into the destination. */
   const streamBlob = async (d: Descriptor) => {
-    const body = await sourceSide(image, () => source.store.getBlob(source.repository, d, o));
     const failed = { source: false };
     try {
-      await dst.putBlob(dRepo, d, meteredSource(body, options.onEvent, failed), o);
+      const open = () => source.store.getBlob(source.repository, d, o);
+      await dst.putBlob(dRepo, d, lazySource(open, options.onEvent, failed), o);
     } catch (e) {
       // Wrong bytes or a broken read are the source's fault; anything else is the destination's.
       const isMismatch = e instanceof Error && "code" in e && e.code === "DIGEST_MISMATCH";

@@ -279,7 +279,10 @@ function closeQuietly(c: Deno.Conn): void {
   }
 }
 
-/** Copies bytes one way until EOF or an error, then half-closes the other side. */
+/**
+ * Copies bytes one way until EOF or an error. HTTP clients never half-close, so the end of either
+ * direction ends the connection: handlers waiting on it (delays, trickles) learn the client is gone.
+ */
 async function pump(from: Deno.Conn, to: Deno.Conn, link: Link): Promise<void> {
   const buf = new Uint8Array(64 * 1024);
   try {
@@ -292,10 +295,12 @@ async function pump(from: Deno.Conn, to: Deno.Conn, link: Link): Promise<void> {
         off += await to.write(buf.subarray(off, n));
       }
     }
-    if (!link.dropped) await to.closeWrite();
   } catch {
     // a closed or reset socket ends the pump
   }
+  link.gone.abort();
+  closeQuietly(link.client);
+  closeQuietly(link.inner);
 }
 
 function matchesMethod(rule: FaultRule, method: string): boolean {
@@ -701,13 +706,7 @@ export async function startFaultProxy(
       const link: Link = { client, inner, gone: new AbortController(), dropped: false };
       links.set(key, link);
       const p = Promise.all([pump(client, inner, link), pump(inner, client, link)]).then(() => {
-        link.gone.abort();
         links.delete(key);
-        if (!link.dropped) {
-          link.dropped = true;
-          closeQuietly(client);
-          closeQuietly(inner);
-        }
       });
       pumps.add(p);
       p.finally(() => pumps.delete(p));
@@ -748,8 +747,7 @@ export async function startFaultProxy(
         const open = [...inFlight];
         const bodies = requests.some((r) => r.responseMs !== undefined && r.endMs === undefined);
         if (open.length === 0 && !bodies) return;
-        if (open.length > 0) await Promise.allSettled(open);
-        else await sleep(10, closing.signal);
+        await sleep(10, closing.signal);
         if (closing.signal.aborted) return;
       }
     },
