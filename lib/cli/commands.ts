@@ -4,6 +4,9 @@
  */
 import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
+import { copyCommand } from "./copy_command.ts";
+import { listReleasesCommand } from "./list_releases_command.ts";
+import { listOperatorsCommand } from "./list_operators_command.ts";
 import { initCommand } from "./init_command.ts";
 import { mirrorCommand } from "./mirror_command.ts";
 import { pendingCommand } from "./pending_command.ts";
@@ -14,32 +17,8 @@ import { versionCommand } from "./version_command.ts";
 export const COMMANDS: readonly Command[] = [
   mirrorCommand,
   initCommand,
-  pendingCommand("list releases", "List release channels and versions", [
-    "oc-mirror list releases [--channels] [--channel C] [--version 4.14] [--arch A]",
-  ], [
-    ...GLOBAL_FLAGS,
-    { name: "channels", type: "boolean", description: "List the channels of --version" },
-    { name: "channel", type: "string", description: "Channel to list (default stable-<version>)" },
-    { name: "version", type: "string", description: "OpenShift minor version, e.g. 4.14" },
-    {
-      name: "arch",
-      type: "string",
-      default: "amd64",
-      description: "Architecture: amd64, arm64, ppc64le, s390x, multi",
-    },
-    { name: "filter-by-archs", type: "list", hidden: true, description: "Alias of --arch" },
-  ]),
-  pendingCommand("list operators", "List operator catalog content", [
-    "oc-mirror list operators --catalog REF [--package P [--channel C]]",
-  ], [
-    ...GLOBAL_FLAGS,
-    ...REGISTRY_FLAGS,
-    { name: "catalog", type: "string", description: "Catalog image reference" },
-    { name: "catalogs", type: "boolean", description: "List the Red Hat catalogs of --version" },
-    { name: "version", type: "string", description: "OpenShift minor version, e.g. 4.14" },
-    { name: "package", type: "string", description: "Package to list" },
-    { name: "channel", type: "string", description: "Channel to list" },
-  ]),
+  listReleasesCommand,
+  listOperatorsCommand,
   pendingCommand("describe", "Describe a mirror archive set", ["oc-mirror describe file://DIR"], [
     ...GLOBAL_FLAGS,
   ]),
@@ -77,19 +56,7 @@ export const COMMANDS: readonly Command[] = [
       description: "Port of the local cache registry",
     },
   ]),
-  pendingCommand("copy", "Copy one image", ["oc-mirror copy SRC DST   (docker://REF or oci://DIR[:ref])"], [
-    ...GLOBAL_FLAGS,
-    ...REGISTRY_FLAGS,
-    { name: "platform", type: "list", description: "Keep only these platforms (os/arch[/variant])" },
-    {
-      name: "parallel-layers",
-      type: "int",
-      default: 5,
-      min: 1,
-      max: 10,
-      description: "Blobs copied at once",
-    },
-  ]),
+  copyCommand,
   serveCommand,
   pendingCommand("verify-upgrade-paths", "Check upgrade paths between mirrored releases", [
     "oc-mirror verify-upgrade-paths -c isc.yaml --workspace file://DIR",

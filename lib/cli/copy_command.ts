@@ -23,7 +23,8 @@ import { copy, type CopyResult } from "../transfer/mod.ts";
 import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import { resolveLayoutReference } from "./layout_reference.ts";
-import { openRegistryStores, registryAccessFromFlags } from "./registry_access.ts";
+import { openRegistryStores } from "../workflow/mod.ts";
+import { registryAccessFromFlags } from "./registry_access.ts";
 import { formatBytes } from "./render_events.ts";
 
 /** The tag a destination without one gets (as container tools do). */
@@ -173,7 +174,7 @@ export const copyCommand: Command = {
     const platforms = flags.list("platform").map(parsePlatformFlag);
     const access = registryAccessFromFlags(flags, ctx);
     let opened: Promise<RegistryStores> | undefined;
-    const stores = () => opened ??= openRegistryStores(ctx, access);
+    const stores = () => opened ??= openRegistryStores(ctx, access, "v2");
     try {
       const src = await sourceSide(ctx, source, stores);
       const dst = await destinationSide(ctx, destination, stores);

@@ -32,13 +32,13 @@ import {
 } from "../reference/mod.ts";
 import { checkMinorVersion } from "../release/mod.ts";
 import type { SourceStore } from "../store/mod.ts";
-import type { RegistryAccess } from "../workflow/mod.ts";
+import { openRegistryStores, type RegistryAccess } from "../workflow/mod.ts";
 import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import type { Flags } from "./flags.ts";
 import { formatColumns } from "./format_columns.ts";
 import { resolveLayoutReference } from "./layout_reference.ts";
-import { openRegistryStores, registryAccessFromFlags } from "./registry_access.ts";
+import { registryAccessFromFlags } from "./registry_access.ts";
 
 /** The Red Hat catalogs of an OpenShift version, without the `:v<version>` tag. */
 export const RED_HAT_CATALOGS: readonly string[] = [
@@ -158,7 +158,7 @@ export async function loadListedCatalog(
     }
     return await readCatalogAt(ctx, catalog, { store, repository: "", reference }, options.cacheDir);
   }
-  const stores = await openRegistryStores(ctx, options.access);
+  const stores = await openRegistryStores(ctx, options.access, "v2");
   try {
     const store = stores.source(l.reference.registry);
     const at = { store, repository: l.reference.repository, reference: referenceTarget(l.reference) };

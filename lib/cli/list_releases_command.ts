@@ -145,7 +145,7 @@ export const listReleasesCommand: Command = {
           log(
             ctx,
             "warn",
-            `No channel of channel ${r.channel}'s graph (${arch}) carries ${r.version} releases`,
+            `The graph of channel "${r.channel}" (${arch}) has no ${r.version} releases: check --version and --channel`,
           );
         }
         blocks.push(

@@ -12,6 +12,7 @@ import { type MirrorMode, type MirrorRequest, runMirror } from "../workflow/mod.
 import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, MIRROR_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import type { Flags } from "./flags.ts";
+import { registryAccessFromFlags } from "./registry_access.ts";
 
 /** Folder names the original reserves inside working-dir; a destination path must not contain them. */
 export const INTERNAL_KEYWORDS = [
@@ -133,14 +134,6 @@ export function mirrorRequestFromFlags(flags: Flags, ctx: Pick<RunContext, "env"
   if (cacheFlag && cacheEnv) {
     throw new UsageError("Both OC_MIRROR_CACHE and --cache-dir are set: use one of them");
   }
-  const tlsVerify = flags.has("tls-verify") ? flags.bool("tls-verify") : undefined;
-  const srcTlsVerify = !flags.bool("source-skip-tls") && !flags.bool("source-use-http") &&
-    (flags.has("src-tls-verify") ? flags.bool("src-tls-verify") : tlsVerify ?? true);
-  const destTlsVerify = !flags.bool("dest-skip-tls") && !flags.bool("dest-use-http") &&
-    (flags.has("dest-tls-verify") ? flags.bool("dest-tls-verify") : tlsVerify ?? true);
-  const authFile = flags.string("authfile") ?? ctx.env("REGISTRY_AUTH_FILE");
-  const caFile = flags.string("ca-file");
-  const registriesConfig = flags.string("registries-config") ?? flags.string("oci-registries-config");
   const cacheDir = cacheFlag ?? cacheEnv;
   const request: MirrorRequest = {
     mode,
@@ -159,16 +152,7 @@ export function mirrorRequestFromFlags(flags: Flags, ctx: Pick<RunContext, "env"
     parallelImages: flags.int("parallel-images") ?? 4,
     parallelLayers: flags.int("parallel-layers") ?? 5,
     imageTimeoutMs: flags.int("image-timeout") ?? 600_000,
-    registry: {
-      srcTlsVerify,
-      destTlsVerify,
-      retryTimes: flags.int("retry-times") ?? 5,
-      retryDelayMs: flags.int("retry-delay") ?? 0,
-      maxPerRegistry: flags.int("max-per-registry") ?? 6,
-      ...(authFile ? { authFile } : {}),
-      ...(caFile ? { caFile } : {}),
-      ...(registriesConfig ? { registriesConfig } : {}),
-    },
+    registry: registryAccessFromFlags(flags, ctx),
     v1: {
       skipPruning: flags.bool("skip-pruning"),
       skipMetadataCheck: flags.bool("skip-metadata-check"),

@@ -75,13 +75,27 @@ export function sortForCopy(mappings: readonly ImageMapping[]): ImageMapping[] {
   );
 }
 
+/** Options of {@link mappingLine}. */
+export interface MappingLineOptions {
+  /**
+   * Writes destinations as `<prefix><repository>:<tag>` instead of `docker://<reference>` (mirror-to-disk
+   * uses `file://<dir>/`: the images go into archives, not a registry).
+   */
+  destinationPrefix?: string;
+}
+
 /** The `mapping.txt` line of a mapping: `docker://<source>=docker://<destination>`. */
-export function mappingLine(m: ImageMapping): string {
-  return `docker://${formatReference(m.source)}=docker://${formatReference(m.destination)}`;
+export function mappingLine(m: ImageMapping, o: MappingLineOptions = {}): string {
+  const dst = o.destinationPrefix === undefined
+    ? `docker://${formatReference(m.destination)}`
+    : `${o.destinationPrefix}${m.destination.repository}${m.destination.tag ? `:${m.destination.tag}` : `@${m.destination.digest}`}`;
+  // skopeo and the original refuse `name:tag@digest`: a source known by digest is written by digest.
+  const source = m.source.digest ? { ...m.source, tag: undefined } : m.source;
+  return `docker://${formatReference(source)}=${dst}`;
 }
 
 /** The whole `mapping.txt` (one line per mapping, sorted, newline-terminated). */
-export function mappingText(mappings: readonly ImageMapping[]): string {
-  const lines = mappings.map(mappingLine).sort();
+export function mappingText(mappings: readonly ImageMapping[], o: MappingLineOptions = {}): string {
+  const lines = mappings.map((m) => mappingLine(m, o)).sort();
   return lines.length ? lines.join("\n") + "\n" : "";
 }

@@ -8,3 +8,4 @@ export * from "./mirror_request.ts";
 export * from "./run_mirror.ts";
 export * from "./version.ts";
 export * from "./format_bytes.ts";
+export * from "./registry_access.ts";

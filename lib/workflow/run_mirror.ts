@@ -7,8 +7,9 @@ import { resolve } from "node:path";
 import { formatConfigProblem } from "../errors.ts";
 import { type ImageSetConfig, loadConfigFile, type LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
-import { NotImplementedError } from "../errors.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
+import { diskToMirror } from "./disk_to_mirror.ts";
+import { mirrorToDisk } from "./mirror_to_disk.ts";
 import { mirrorToMirror } from "./mirror_to_mirror.ts";
 
 /** Image categories whose failures are reported in the exit code. */
@@ -49,7 +50,9 @@ export async function runMirror(ctx: RunContext, request: MirrorRequest): Promis
   switch (request.mode) {
     case "mirrorToMirror":
       return await mirrorToMirror(ctx, request, loaded, engine);
-    default:
-      throw new NotImplementedError(`The ${request.mode} workflow is not implemented yet`);
+    case "mirrorToDisk":
+      return await mirrorToDisk(ctx, request, loaded, engine);
+    case "diskToMirror":
+      return await diskToMirror(ctx, request, loaded, engine);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { log, type RunContext } from "../context.ts";
-import { categoryOf, type ImageMapping, mappingText } from "../plan/mod.ts";
+import { categoryOf, type ImageMapping, type MappingLineOptions, mappingText } from "../plan/mod.ts";
 import type { ImageAt, SourceStore } from "../store/mod.ts";
 import { forEachLimited, graphBlobs, walkImage } from "../transfer/mod.ts";
 import type { Digest } from "../oci/mod.ts";
@@ -78,11 +78,12 @@ export async function writeDryRun(
   dir: string,
   mappings: readonly ImageMapping[],
   missing: readonly ImageMapping[],
+  o: MappingLineOptions = {},
 ): Promise<string[]> {
   await Deno.mkdir(dir, { recursive: true });
   const files = [join(dir, "mapping.txt"), join(dir, "missing.txt")];
-  await Deno.writeTextFile(files[0] as string, mappingText(mappings));
-  await Deno.writeTextFile(files[1] as string, mappingText(missing));
+  await Deno.writeTextFile(files[0] as string, mappingText(mappings, o));
+  await Deno.writeTextFile(files[1] as string, mappingText(missing, o));
   return files;
 }
 
