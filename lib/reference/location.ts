@@ -65,6 +65,8 @@ export function parseLocation(
   }
   if (s === "oci") {
     if (rest === "") throw new ImageReferenceError(input, `Location "${input}" has no path`);
+    const digestRef = /^(.+?)[:@](sha256:[a-f0-9]{64})$/.exec(rest);
+    if (digestRef) return { kind: "oci", path: digestRef[1] as string, reference: digestRef[2] as string };
     const colon = rest.lastIndexOf(":");
     if (colon > 0 && !rest.slice(colon + 1).includes("/")) {
       return { kind: "oci", path: rest.slice(0, colon), reference: rest.slice(colon + 1) };

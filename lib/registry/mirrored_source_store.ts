@@ -6,7 +6,7 @@
  * error is thrown (for a blocked primary: a "blocked" error whose cause is the last mirror's error).
  * @module
  */
-import { AbortedError, OcMirrorError } from "../errors.ts";
+import { AbortedError, NotFoundError, OcMirrorError, RegistryError } from "../errors.ts";
 import { log, type RunContext } from "../context.ts";
 import { type Descriptor, isDigest } from "../oci/mod.ts";
 import type { OpOptions, SourceStore } from "../store/mod.ts";
@@ -52,6 +52,7 @@ export class MirroredSourceStore implements ListingSourceStore {
   ): Promise<T> {
     const sources = this.sources(repo, reference);
     let lastError: unknown;
+    let mirrorNotFound: unknown;
     for (const s of sources) {
       if (s.blockedBy !== undefined) {
         lastError = new OcMirrorError(
@@ -82,11 +83,14 @@ export class MirroredSourceStore implements ListingSourceStore {
         if (o.signal?.aborted || e instanceof AbortedError) throw e;
         if (s.mirror) {
           log(this.#o.ctx, "debug", `Mirror ${s.registry}/${s.repository} failed for ${what}: ${String(e)}`);
+          if (e instanceof NotFoundError) mirrorNotFound ??= e;
         }
         lastError = e;
       }
     }
-    throw lastError;
+    // In a disconnected site the primary is unreachable: "not found at the mirror" is the useful answer.
+    const unreachable = lastError instanceof RegistryError && lastError.status === 0;
+    throw mirrorNotFound !== undefined && unreachable ? mirrorNotFound : lastError;
   }
 
   resolve(repo: string, reference: string, o: OpOptions = {}): Promise<Descriptor> {
