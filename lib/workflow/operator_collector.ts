@@ -163,14 +163,21 @@ async function collectCatalog(
   const place = placeCatalog(cc, op);
   const o = { signal: cc.ctx.signal };
   let pinned: Descriptor;
+  let original: ImageAt<SourceStore>;
   if (cc.sources.kind === "upstream") {
     const at = place.read();
     pinned = await at.store.resolve(at.repository, at.reference, o);
     await writePin(cc, uniqueName, pinned);
+    original = place.read(pinned);
+  } else if (cc.sources.kind === "mirror") {
+    // Reading the mirror (delete): the mirrored catalog holds exactly the bundles that were mirrored.
+    original = place.read();
+    pinned = await original.store.resolve(original.repository, original.reference, o);
+    original = { ...original, reference: pinned.digest };
   } else {
     pinned = await readPin(cc, uniqueName);
+    original = place.read(pinned);
   }
-  const original = place.read(pinned);
   const catalog = await readCatalog(original.store, original.repository, pinned, {
     ...o,
     cacheDir: cc.wd.catalogCache,

@@ -129,8 +129,9 @@ export type Fault =
   | HeadersFault;
 
 /**
- * When a fault applies. Rules are tried in order; a rule counts each request that matches its method
- * and path, and the first rule that fires is applied (later rules neither count nor fire).
+ * When a fault applies. Every rule counts the requests that match its method and path (so `nth: 2`
+ * is the second such request whatever other rules did); of the rules that fire for a request, the
+ * first in order is applied.
  */
 export interface FaultRule {
   /** Names the rule in the request log. @default the kinds of its faults, e.g. "reset" */
@@ -446,19 +447,21 @@ export async function startFaultProxy(
   const headerContext: HeaderContext = { proxyUrl, targetUrl: targetOrigin };
 
   const pick = (method: string, path: string): FaultRule | undefined => {
+    let picked: FaultRule | undefined;
     for (const rule of rules) {
       if (!matchesMethod(rule, method) || !rule.path.test(path)) continue;
       const n = (counters.get(rule) ?? 0) + 1;
       counters.set(rule, n);
+      if (picked) continue;
       const skip = rule.skip ?? 0;
       const inWindow = rule.nth !== undefined
         ? n === rule.nth
         : n > skip && n <= skip + (rule.times ?? Infinity);
       if (!inWindow) continue;
       if (rule.probability !== undefined && random() >= rule.probability) continue;
-      return rule;
+      picked = rule;
     }
-    return undefined;
+    return picked;
   };
 
   const drop = (link: Link | undefined) => {
