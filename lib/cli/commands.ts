@@ -11,6 +11,7 @@ import { initCommand } from "./init_command.ts";
 import { mirrorCommand } from "./mirror_command.ts";
 import { pendingCommand } from "./pending_command.ts";
 import { serveCommand } from "./serve_command.ts";
+import { verifyUpgradePathsCommand } from "./verify_upgrade_paths_command.ts";
 import { versionCommand } from "./version_command.ts";
 
 /** All commands; the root mirror command has the empty name. */
@@ -58,18 +59,6 @@ export const COMMANDS: readonly Command[] = [
   ]),
   copyCommand,
   serveCommand,
-  pendingCommand("verify-upgrade-paths", "Check upgrade paths between mirrored releases", [
-    "oc-mirror verify-upgrade-paths -c isc.yaml --workspace file://DIR",
-  ], [
-    ...GLOBAL_FLAGS,
-    {
-      name: "config",
-      short: "c",
-      type: "string",
-      valueName: "FILE",
-      description: "ImageSetConfiguration file",
-    },
-    { name: "workspace", type: "string", valueName: "file://DIR", description: "Workspace of a mirror run" },
-  ]),
+  verifyUpgradePathsCommand,
   versionCommand,
 ];

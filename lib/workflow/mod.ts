@@ -9,3 +9,4 @@ export * from "./run_mirror.ts";
 export * from "./version.ts";
 export * from "./format_bytes.ts";
 export * from "./registry_access.ts";
+export * from "./verify_mirrored_paths.ts";
