@@ -91,11 +91,23 @@ export function isTlsError(e: unknown): boolean {
   return /certificate|handshake|tls|ssl|peer cert/i.test(causeChainText(e));
 }
 
+/**
+ * True when the host name does not resolve at all (as in a disconnected site): repeating the request
+ * cannot help, unlike a temporary resolver failure (`EAI_AGAIN`).
+ */
+export function isUnknownHostError(e: unknown): boolean {
+  const text = causeChainText(e);
+  if (/EAI_AGAIN|temporary failure in name resolution/i.test(text)) return false;
+  return /ENOTFOUND|name or service not known|no address associated|nodename nor servname|failed to lookup address/i
+    .test(text);
+}
+
 /** True for errors of a request that got no (complete) HTTP response and may succeed when repeated. */
 export function isConnectionError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   if (e.name === "AbortError" || e instanceof AbortedError) return false;
   if (isTlsError(e)) return false;
+  if (isUnknownHostError(e)) return false;
   if (e instanceof TypeError) return true; // fetch network failures
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;

@@ -280,3 +280,18 @@ Deno.test("a scope a 401 asks for is used for that request only, not for other r
     ["repository:ns/b:pull"],
   ]);
 });
+
+Deno.test("isConnectionError does not retry host names that do not resolve, but retries temporary resolver failures", async () => {
+  const { isConnectionError, isUnknownHostError } = await import("./registry_client.ts");
+  const unknown = new TypeError(
+    "error sending request: client error (Connect): dns error: failed to lookup address information: Name or service not known",
+  );
+  assert.equal(isUnknownHostError(unknown), true);
+  assert.equal(isConnectionError(unknown), false);
+  const temporary = new TypeError(
+    "dns error: failed to lookup address information: Temporary failure in name resolution",
+  );
+  assert.equal(isUnknownHostError(temporary), false);
+  assert.equal(isConnectionError(temporary), true);
+  assert.equal(isConnectionError(new TypeError("connection reset by peer")), true);
+});
