@@ -41,12 +41,22 @@ async function layerBlobs(dir: string): Promise<Set<string>> {
   const reader = await ArchiveReader.open(dir, { ctx: testContext() });
   const out = new Set<string>();
   for (const part of reader.parts) {
-    const list = await new Deno.Command("tar", { args: ["-tvf", part.file.startsWith("/") ? part.file : `${dir}/${part.file}`], stdout: "piped" }).output();
+    const list = await new Deno.Command("tar", {
+      args: ["-tvf", part.file.startsWith("/") ? part.file : `${dir}/${part.file}`],
+      stdout: "piped",
+    }).output();
     for (const line of new TextDecoder().decode(list.stdout).split("\n")) {
       const m = /\s(\d+)\s.*docker\/registry\/v2\/blobs\/sha256\/..\/([a-f0-9]{64})\/data$/.exec(line);
       if (!m) continue;
-      const d = { mediaType: "application/octet-stream", digest: `sha256:${m[2]}` as const, size: Number(m[1]) };
-      const head = new Uint8Array(await new Response(await reader.getBlob("any", d)).arrayBuffer()).slice(0, 200);
+      const d = {
+        mediaType: "application/octet-stream",
+        digest: `sha256:${m[2]}` as const,
+        size: Number(m[1]),
+      };
+      const head = new Uint8Array(await new Response(await reader.getBlob("any", d)).arrayBuffer()).slice(
+        0,
+        200,
+      );
       if (!new TextDecoder().decode(head).includes('"schemaVersion"')) out.add(d.digest);
     }
   }
@@ -199,6 +209,42 @@ Deno.test("disk-to-mirror refuses a corrupted or truncated archive before pushin
       const catalog = await (await fetch(`${reg.url}/v2/_catalog`)).json();
       assert.deepEqual(catalog.repositories, [], `${label}: nothing was pushed`);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mirror-to-disk with --cache-dir: a rerun reads no blob from the upstream again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "m2d-cache-" });
+  try {
+    await using up = await startUpstream();
+    let blobReads = 0;
+    const getBlob = up.store.getBlob.bind(up.store);
+    up.store.getBlob = (...args) => {
+      blobReads++;
+      return getBlob(...args);
+    };
+    await Deno.writeTextFile(
+      `${dir}/isc.yaml`,
+      "apiVersion: mirror.openshift.io/v2alpha1\nkind: ImageSetConfiguration\nmirror:\n  additionalImages:\n  - name: quay.io/example/app:1.0\n  - name: quay.io/example/multi:latest\n",
+    );
+    const first = await runOcMirror(["--v2", "-c", "isc.yaml", "file://out1", "--cache-dir", "cache"], {
+      cwd: dir,
+      env: up.env(),
+    });
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(blobReads > 0);
+    await Deno.stat(`${dir}/cache/.oc-mirror/.cache/docker/registry/v2/repositories/example/app`);
+    blobReads = 0;
+    const second = await runOcMirror(["--v2", "-c", "isc.yaml", "file://out2", "--cache-dir", "cache"], {
+      cwd: dir,
+      env: up.env(),
+    });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(blobReads, 0, "every blob came from the cache");
+    const parts = [...Deno.readDirSync(`${dir}/out2`)].map((e) => e.name).filter((n) => n.endsWith(".tar"));
+    assert.deepEqual(parts, ["mirror_000001.tar"]);
+    assert.deepEqual(await layerBlobs(`${dir}/out2`), await layerBlobs(`${dir}/out1`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

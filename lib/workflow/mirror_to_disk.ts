@@ -1,6 +1,7 @@
 /**
  * Mirror-to-disk: `-c isc.yaml file://DIR`. Collects from upstream and streams every blob the earlier
- * archives did not ship straight into `DIR/mirror_000001.tar`, ... (no intermediate copy), together with
+ * archives did not ship straight into `DIR/mirror_000001.tar`, ... (no intermediate copy; with
+ * `--cache-dir`, through that cache, so an interrupted run resumes without downloading again), with
  * the parts of working-dir that disk-to-mirror needs (saved graphs, signatures, catalog pins, Helm
  * charts). The set only gets its final names once complete; then the history records what it shipped.
  * @module
@@ -9,6 +10,7 @@ import { join, relative as relativePath, resolve } from "node:path";
 import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
 import { ArchiveWriter } from "../archive/mod.ts";
+import { RegistryTreeStore } from "../layout/mod.ts";
 import { categoryOf } from "../plan/mod.ts";
 import type { FileLocation } from "../reference/mod.ts";
 import { lockWorkspace, readHistory, writeHistory } from "../state/mod.ts";
@@ -17,7 +19,7 @@ import { collectPlan } from "./collect_plan.ts";
 import { RELATIVE_ROOT } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { formatBytes } from "./format_bytes.ts";
-import { upstreamSources } from "./image_sources.ts";
+import { relativeSources, upstreamSources } from "./image_sources.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
@@ -143,15 +145,37 @@ export async function mirrorToDisk(
   });
   let closed = false;
   try {
-    const items = batchItems({ plan, sources, destination: writer, root: RELATIVE_ROOT, build: true });
-    const result = await runCopyBatch(items, {
+    const batch = {
       ctx,
       parallelImages: request.parallelImages,
       parallelLayers: request.parallelLayers,
       imageTimeoutMs: request.imageTimeoutMs,
       continueOnError: request.continueOnError,
-      phase: "mirror-to-disk",
-    });
+    };
+    let items = batchItems({ plan, sources, destination: writer, root: RELATIVE_ROOT, build: true });
+    let result;
+    if (request.cacheDir) {
+      // With a cache, images land there first (an interrupted run resumes from it), then go into the archive.
+      const cache = new RegistryTreeStore(join(resolve(ctx.cwd, request.cacheDir), ".oc-mirror", ".cache"), {
+        label: "oci-cache://",
+      });
+      const toCache = batchItems({ plan, sources, destination: cache, root: RELATIVE_ROOT, build: true });
+      const cached = await runCopyBatch(toCache, { ...batch, phase: "mirror-to-cache" });
+      const ok = new Set(cached.copied.map((c) => c.item.mapping));
+      items = batchItems({
+        plan,
+        sources: relativeSources(cache),
+        destination: writer,
+        root: RELATIVE_ROOT,
+        build: false,
+      })
+        .filter((_, i) => ok.has(toCache[i]?.mapping as never));
+      result = await runCopyBatch(items, { ...batch, phase: "mirror-to-disk" });
+      result.failures.unshift(...cached.failures);
+      items = toCache;
+    } else {
+      result = await runCopyBatch(items, { ...batch, phase: "mirror-to-disk" });
+    }
     const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
     const releaseFailed = result.failures.some((f) => categoryOf(f.item.mapping.kind) === "release");
     if (releaseFailed && !request.continueOnError) {
