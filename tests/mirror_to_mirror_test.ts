@@ -87,3 +87,54 @@ Deno.test("mirror-to-mirror: every image of mapping.txt reaches docker-registry 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mirror-to-mirror copies sigstore signature tags unless --remove-signatures", async () => {
+  const { writeImage } = await import("../lib/store/mod.ts");
+  await using up = await startUpstream();
+  const dir = await Deno.makeTempDir({ prefix: "m2m-sig-" });
+  await using reg = await startDockerRegistry(`${dir}/registry`);
+  try {
+    const app = await up.store.resolve("quay.io/example/app", "1.0");
+    const sigTag = `sha256-${app.digest.slice(7)}.sig`;
+    await writeImage(up.store, "quay.io/example/app", {
+      config: { architecture: "", os: "" },
+      configMediaType: "application/vnd.oci.image.config.v1+json",
+      layers: [{
+        bytes: new TextEncoder().encode('{"critical":{}}'),
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+      }],
+      tag: sigTag,
+    });
+    await Deno.writeTextFile(
+      `${dir}/isc.yaml`,
+      "apiVersion: mirror.openshift.io/v2alpha1\nkind: ImageSetConfiguration\nmirror:\n  additionalImages:\n  - name: quay.io/example/app:1.0\n",
+    );
+    const withSig = await runOcMirror([
+      "--v2",
+      "-c",
+      "isc.yaml",
+      "--workspace",
+      "file://ws",
+      `docker://${reg.host}/a`,
+    ], { cwd: dir, env: up.env() });
+    assert.equal(withSig.code, 0, withSig.stderr);
+    const tags = await (await fetch(`${reg.url}/v2/a/example/app/tags/list`)).json();
+    assert.deepEqual(tags.tags.sort(), ["1.0", sigTag].sort());
+    const without = await runOcMirror([
+      "--v2",
+      "-c",
+      "isc.yaml",
+      "--workspace",
+      "file://ws",
+      `docker://${reg.host}/b`,
+      "--remove-signatures",
+    ], {
+      cwd: dir,
+      env: up.env(),
+    });
+    assert.equal(without.code, 0, without.stderr);
+    assert.deepEqual((await (await fetch(`${reg.url}/v2/b/example/app/tags/list`)).json()).tags, ["1.0"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

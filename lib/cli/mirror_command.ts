@@ -6,7 +6,7 @@
  * @module
  */
 import type { RunContext } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { NotImplementedError, UsageError } from "../errors.ts";
 import { type FileLocation, parseLocation, type RegistryLocation } from "../reference/mod.ts";
 import { type MirrorMode, type MirrorRequest, runMirror } from "../workflow/mod.ts";
 import type { Command } from "./command.ts";
@@ -127,6 +127,13 @@ export function mirrorRequestFromFlags(flags: Flags, ctx: Pick<RunContext, "env"
         message: "Flag --since only applies to mirror-to-disk and is ignored",
       });
       since = undefined;
+    }
+  }
+  for (const f of ["secure-policy", "policy", "registries.d"]) {
+    if (flags.has(f)) {
+      throw new NotImplementedError(
+        `Flag --${f} (signature verification with policy.json) is not implemented in this build yet`,
+      );
     }
   }
   const cacheFlag = flags.string("cache-dir");

@@ -69,7 +69,14 @@ export function uploadLocation(res: HttpResponse, client: RegistryClient, what: 
       { registry: client.registry, status: res.status, operation: "push blob" },
     );
   }
-  return new URL(location, res.url);
+  const url = new URL(location, res.url);
+  if (url.origin !== res.url.origin) {
+    throw new RegistryError(
+      `Registry ${client.label} returned an upload location on another host "${url.host}" for blob ${what}: refusing to send the blob there`,
+      { registry: client.registry, status: res.status, operation: "push blob" },
+    );
+  }
+  return url;
 }
 
 function withDigest(location: URL, d: Descriptor): URL {

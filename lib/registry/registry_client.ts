@@ -403,7 +403,10 @@ export class RegistryClient {
       const headers = new Headers({ "user-agent": this.#userAgent, ...r.headers });
       const authorization = await this.#authorization(r, this.#challenge, forceRefresh, extraScopes);
       forceRefresh = false;
-      if (authorization !== undefined) headers.set("authorization", authorization);
+      // Credentials only ever go to the registry's own endpoint.
+      if (authorization !== undefined && url.origin === base.origin) {
+        headers.set("authorization", authorization);
+      }
       const release = r.limited === false ? () => {} : await this.#o.limiter.acquire(r.signal);
       let res: HttpResponse;
       try {

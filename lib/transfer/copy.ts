@@ -7,7 +7,7 @@
  * @module
  */
 import type { RunEvent } from "../context.ts";
-import { throwIfAborted } from "../errors.ts";
+import { CopyError, throwIfAborted } from "../errors.ts";
 import type { Descriptor, Platform } from "../oci/mod.ts";
 import type { DestinationStore, ImageAt, SourceStore } from "../store/mod.ts";
 import { BlobLedger } from "./blob_ledger.ts";
@@ -180,8 +180,12 @@ export async function copy(
         await streamBlob(d);
         break;
       } catch (e) {
+        // A blob the source does not have stays missing; a 404 of the destination (an upload session
+        // it forgot) is worth another attempt.
+        const missingAtSource = e instanceof CopyError && e.side === "source" &&
+          (e.cause as { code?: unknown } | undefined)?.code === "NOT_FOUND";
         const code = e instanceof Error && "code" in e ? e.code : undefined;
-        if (attempt >= attempts || signal?.aborted || code === "NOT_FOUND" || code === "ABORTED") throw e;
+        if (attempt >= attempts || signal?.aborted || missingAtSource || code === "ABORTED") throw e;
         options.onEvent?.({
           kind: "log",
           level: "debug",
@@ -190,6 +194,8 @@ export async function copy(
           }`,
         });
         await delay((options.blobRetryDelayMs ?? 250) * attempt, signal);
+        // The failed attempt may have landed after all (a lost answer to the final PUT).
+        if (await destinationSide(image, () => dst.hasBlob(dRepo, d, o))) break;
       }
     }
     result.blobsCopied++;

@@ -89,8 +89,17 @@ export async function walkImage(
     }
     const bytes = await sourceSide(image, () => source.store.getManifest(source.repository, d, o));
     const manifest = sourceParse(image, bytes, d);
-    const node: ImageNode = { descriptor: d, bytes, manifest, children: [] };
+    // The manifest's own mediaType wins over the one the registry's Content-Type suggested.
+    const descriptor = manifest.mediaType === d.mediaType ? d : { ...d, mediaType: manifest.mediaType };
+    const node: ImageNode = { descriptor, bytes, manifest, children: [] };
     if (manifest.kind === "index") {
+      if (count + manifest.manifests.length > MAX_IMAGE_MANIFESTS) {
+        throw new CopyError(
+          image,
+          "source",
+          `Image ${image} references more than ${MAX_IMAGE_MANIFESTS} manifests`,
+        );
+      }
       const wanted = path.length === 0 && options.platforms
         ? manifest.manifests.filter((c) =>
           !c.platform || options.platforms?.some((p) => platformMatches(c.platform as Platform, p))

@@ -8,7 +8,8 @@
  * @module
  */
 import type { RunContext } from "../context.ts";
-import { AbortedError, CopyError, OcMirrorError } from "../errors.ts";
+import { AbortedError, CopyError, NotFoundError, OcMirrorError, RegistryError } from "../errors.ts";
+import { type Digest, digestHex } from "../oci/mod.ts";
 import { categoryOf, type ImageKind, type ImageMapping } from "../plan/mod.ts";
 import { formatReference } from "../reference/mod.ts";
 import type { DestinationStore, ImageAt, SourceStore } from "../store/mod.ts";
@@ -39,6 +40,11 @@ export interface CopyBatchOptions {
   ledger?: BlobLedger;
   /** Phase name for progress, e.g. `mirror-to-disk`. */
   phase: string;
+  /**
+   * Also copy each image's sigstore signature (the `sha256-<hex>.sig` tag next to it), as the original
+   * does unless `--remove-signatures`. @default false
+   */
+  copySignatures?: boolean;
 }
 
 /** A failed image with the reason. */
@@ -123,6 +129,13 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
           });
         result.copied.push({ item, result: r });
         result.bytesCopied += r.bytesCopied;
+        if (o.copySignatures && !item.build && !r.filteredIndex) {
+          result.bytesCopied += await copySignature(item, r.sourceRoot.digest, {
+            ledger,
+            signal,
+            parallelLayers: o.parallelLayers,
+          });
+        }
         ctx.report({ kind: "image", state: "done", ...names, bytes: r.bytesCopied });
       } catch (e) {
         if (ctx.signal.aborted) throw new AbortedError("The run was interrupted", { cause: e });
@@ -149,6 +162,23 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
   }
   if (ctx.signal.aborted) throw new AbortedError("The run was interrupted");
   return result;
+}
+
+/** Copies the sigstore signature tag of an image when the source has one; returns the bytes moved. */
+async function copySignature(
+  item: BatchItem,
+  digest: Digest,
+  o: { ledger: BlobLedger; signal: AbortSignal; parallelLayers: number },
+): Promise<number> {
+  const tag = `sha256-${digestHex(digest)}.sig`;
+  try {
+    await item.source.store.resolve(item.source.repository, tag, { signal: o.signal });
+  } catch (e) {
+    if (e instanceof NotFoundError || (e instanceof RegistryError && e.status === 404)) return 0;
+    throw e;
+  }
+  const r = await copy({ ...item.source, reference: tag }, { ...item.destination, reference: tag }, o);
+  return r.bytesCopied;
 }
 
 /** The line the errors file gets for a failure, in the original's format. */

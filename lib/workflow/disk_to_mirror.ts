@@ -72,10 +72,15 @@ export async function diskToMirror(
         ),
     });
     const missing = new Set(size.missing);
+    const lists = request.dryRunManifestLists
+      ? new Map(plan.mappings.map((m, i) => [i, size.children.get(m) ?? []]))
+      : undefined;
     const files = await writeDryRun(
       wd.dryRun,
       final,
       final.filter((_, i) => missing.has(plan.mappings[i] as never)),
+      {},
+      lists,
     );
     log(
       ctx,
@@ -92,6 +97,7 @@ export async function diskToMirror(
     parallelLayers: request.parallelLayers,
     imageTimeoutMs: request.imageTimeoutMs,
     continueOnError: request.continueOnError,
+    copySignatures: !request.removeSignatures,
     phase: "disk-to-mirror",
   });
   return await finishRegistryRun({ ctx, request, engine, wd, plan, items, result, root, started });

@@ -119,9 +119,12 @@ export async function mirrorToDisk(
       locate: (m) => sources.locate(m),
       hasBlob: (_m, digest) => Promise.resolve(history.blobs.has(digest)),
     });
+    const lists = request.dryRunManifestLists
+      ? new Map(plan.mappings.map((m, i) => [i, size.children.get(m) ?? []]))
+      : undefined;
     const files = await writeDryRun(wd.dryRun, plan.mappings, size.missing, {
       destinationPrefix: `file://${dir}/`,
-    });
+    }, lists);
     const parts = Math.max(1, Math.ceil(size.missingBytes / archiveSizeBytes));
     log(
       ctx,
@@ -151,6 +154,7 @@ export async function mirrorToDisk(
       parallelLayers: request.parallelLayers,
       imageTimeoutMs: request.imageTimeoutMs,
       continueOnError: request.continueOnError,
+      copySignatures: !request.removeSignatures,
     };
     let items = batchItems({ plan, sources, destination: writer, root: RELATIVE_ROOT, build: true });
     let result;

@@ -61,10 +61,15 @@ export async function mirrorToMirror(
       },
     });
     const missingSet = new Set(size.missing);
+    const lists = request.dryRunManifestLists
+      ? new Map(plan.mappings.map((m, i) => [i, size.children.get(m) ?? []]))
+      : undefined;
     const files = await writeDryRun(
       wd.dryRun,
       final,
       final.filter((_, i) => missingSet.has(plan.mappings[i] as never)),
+      {},
+      lists,
     );
     log(
       ctx,
@@ -84,6 +89,7 @@ export async function mirrorToMirror(
     parallelLayers: request.parallelLayers,
     imageTimeoutMs: request.imageTimeoutMs,
     continueOnError: request.continueOnError,
+    copySignatures: !request.removeSignatures,
     phase: "mirror-to-mirror",
   });
   return await finishRegistryRun({ ctx, request, engine, wd, plan, items, result, root, started });

@@ -24,6 +24,8 @@ export interface DryRunSize {
   missing: ImageMapping[];
   /** Images that could not be read. */
   unreadable: { mapping: ImageMapping; error: string }[];
+  /** The platform manifests of every multi-arch image (for `--dry-run-manifest-lists`). */
+  children: Map<ImageMapping, Digest[]>;
 }
 
 /** Options of {@link measurePlan}. */
@@ -42,12 +44,19 @@ export async function measurePlan(mappings: readonly ImageMapping[], o: MeasureO
   const missingBlobs = new Map<Digest, number>();
   const missing: ImageMapping[] = [];
   const unreadable: { mapping: ImageMapping; error: string }[] = [];
+  const children = new Map<ImageMapping, Digest[]>();
   await forEachLimited(mappings, o.parallelImages, async (m) => {
     try {
       const graph = await walkImage(o.locate(m), {
         signal: o.ctx.signal,
         ...(m.platforms ? { platforms: m.platforms } : {}),
       });
+      if (graph.root.children.length > 0) {
+        children.set(
+          m,
+          graph.root.children.map((c) => c.descriptor.digest),
+        );
+      }
       let isMissing = false;
       for (const b of graphBlobs(graph)) {
         sizes.set(b.digest, b.size);
@@ -70,19 +79,37 @@ export async function measurePlan(mappings: readonly ImageMapping[], o: MeasureO
     missingBytes: sum(missingBlobs),
     missing,
     unreadable,
+    children,
   };
 }
 
-/** Writes `dry-run/mapping.txt` and `missing.txt`; returns their paths. */
+/**
+ * Writes `dry-run/mapping.txt` and `missing.txt`; returns their paths. With `manifestLists` (mapping
+ * index → platform manifest digests, `--dry-run-manifest-lists`) mapping.txt also lists
+ * `docker://<source repo>@<child>=docker://<destination repo>@<child>` for every platform manifest.
+ */
 export async function writeDryRun(
   dir: string,
   mappings: readonly ImageMapping[],
   missing: readonly ImageMapping[],
   o: MappingLineOptions = {},
+  manifestLists?: Map<number, Digest[]>,
 ): Promise<string[]> {
   await Deno.mkdir(dir, { recursive: true });
   const files = [join(dir, "mapping.txt"), join(dir, "missing.txt")];
-  await Deno.writeTextFile(files[0] as string, mappingText(mappings, o));
+  let text = mappingText(mappings, o);
+  if (manifestLists) {
+    const lines: string[] = [];
+    for (const [i, m] of mappings.entries()) {
+      for (const d of manifestLists.get(i) ?? []) {
+        lines.push(
+          `docker://${m.source.registry}/${m.source.repository}@${d}=docker://${m.destination.registry}/${m.destination.repository}@${d}`,
+        );
+      }
+    }
+    text += lines.sort().map((l) => `${l}\n`).join("");
+  }
+  await Deno.writeTextFile(files[0] as string, text);
   await Deno.writeTextFile(files[1] as string, mappingText(missing, o));
   return files;
 }

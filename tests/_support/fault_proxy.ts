@@ -57,7 +57,8 @@ export interface ResetFault {
 
 /**
  * Drops the connection after `afterBytes` bytes of the request body reached the proxy (a reset
- * mid-upload); those bytes are forwarded, then the target's request is broken off too.
+ * mid-upload); those bytes are forwarded, then the target's request is broken off too. A request
+ * without a body (or with `afterBytes` 0) is dropped before anything is forwarded.
  */
 export interface ResetRequestFault {
   kind: "resetRequest";
@@ -424,6 +425,95 @@ function trickle(
   }, { highWaterMark: 0 });
 }
 
+/** A response being assembled. */
+interface ResponseParts {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+}
+
+/** What applying a response fault needs to know. */
+interface FaultContext {
+  method: string;
+  entry: ProxyRequest;
+  headerContext: HeaderContext;
+  /** Aborted when the proxy closes or the client goes away. */
+  signal: AbortSignal;
+  /** Drops the client's connection shortly (after the bytes handed over are flushed). */
+  dropLater: () => void;
+}
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
+}
+
+/** Applies one fault to the response (request-side faults are applied before it exists). */
+async function applyResponseFault(f: Fault, r: ResponseParts, ctx: FaultContext): Promise<void> {
+  switch (f.kind) {
+    case "respond": {
+      await r.body?.cancel().catch(() => {});
+      r.status = f.status;
+      r.headers = new Headers(f.headers ?? {});
+      if (ctx.method === "HEAD" || r.status === 204 || r.status === 304) {
+        r.body = null;
+      } else if (f.body === undefined) {
+        const bytes = errorBody(f.code ?? "UNKNOWN", r.status);
+        if (!r.headers.has("content-type")) r.headers.set("content-type", "application/json");
+        r.headers.set("content-length", String(bytes.byteLength));
+        r.body = bytesStream(bytes);
+      } else if (typeof f.body === "function") {
+        r.body = f.body();
+      } else {
+        const bytes = typeof f.body === "string" ? new TextEncoder().encode(f.body) : f.body;
+        if (!r.headers.has("content-length")) r.headers.set("content-length", String(bytes.byteLength));
+        r.body = bytesStream(bytes);
+      }
+      return;
+    }
+    case "headers":
+      for (const [k, v] of Object.entries(f.set)) {
+        const value = typeof v === "function" ? v(r.headers.get(k), ctx.headerContext) : v;
+        if (value === null) r.headers.delete(k);
+        else r.headers.set(k, value);
+      }
+      return;
+    case "corrupt":
+      if (r.body) r.body = flipByte(r.body, f.offset ?? 0);
+      return;
+    case "rewrite":
+      if (r.body) {
+        const bytes = f.body(await readAll(r.body));
+        if (f.fixLength ?? true) r.headers.set("content-length", String(bytes.byteLength));
+        r.body = bytesStream(bytes);
+      }
+      return;
+    case "truncate":
+      if (r.body) {
+        r.headers.delete("content-length");
+        r.body = firstBytes(r.body, f.afterBytes, () => {});
+      }
+      return;
+    case "reset":
+      if (r.body) {
+        const afterBytes = f.afterBytes ?? 0;
+        const declared = Number(r.headers.get("content-length") ?? "NaN");
+        // With a declared length, ending early makes the server drop the connection after exactly
+        // `afterBytes` bytes; without one, the relay drops it.
+        r.body = firstBytes(r.body, afterBytes, () => {
+          ctx.entry.broken = "reset";
+          if (!(declared > afterBytes)) ctx.dropLater();
+        });
+      }
+      return;
+    case "trickle":
+      if (r.body) r.body = trickle(r.body, Math.max(1, f.chunkBytes), f.everyMs, ctx.signal);
+      return;
+    case "delay":
+    case "resetRequest":
+      return;
+  }
+}
+
 /** Starts a fault proxy in front of `targetUrl` (an `http://` origin). */
 export async function startFaultProxy(
   targetUrl: string,
@@ -439,6 +529,7 @@ export async function startFaultProxy(
   const links = new Map<number, Link>();
   const pumps = new Set<Promise<void>>();
   const inFlight = new Set<Promise<unknown>>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const upstream = Deno.createHttpClient({});
 
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -596,91 +687,41 @@ export async function startFaultProxy(
       res = new Response(null);
     }
 
-    let status = res.status;
     const headers = new Headers(res.headers);
     for (const h of [...HOP_BY_HOP, "date"]) headers.delete(h);
     const location = headers.get("location");
     if (location !== null && location.startsWith(targetOrigin)) {
       headers.set("location", proxyUrl + location.slice(targetOrigin.length));
     }
-    let body: ReadableStream<Uint8Array> | null = req.method === "HEAD" ? null : res.body;
+    const body: ReadableStream<Uint8Array> | null = req.method === "HEAD" ? null : res.body;
     if (req.method === "HEAD") await res.body?.cancel().catch(() => {});
 
-    for (const f of faults) {
-      switch (f.kind) {
-        case "respond": {
-          await body?.cancel().catch(() => {});
-          status = f.status;
-          for (const k of [...headers.keys()]) headers.delete(k);
-          for (const [k, v] of Object.entries(f.headers ?? {})) headers.set(k, v);
-          if (req.method === "HEAD" || status === 204 || status === 304) {
-            body = null;
-          } else if (f.body === undefined) {
-            const bytes = errorBody(f.code ?? "UNKNOWN", status);
-            if (!headers.has("content-type")) headers.set("content-type", "application/json");
-            headers.set("content-length", String(bytes.byteLength));
-            body = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
-          } else if (typeof f.body === "function") {
-            body = f.body();
-          } else {
-            const bytes = typeof f.body === "string" ? new TextEncoder().encode(f.body) : f.body;
-            if (!headers.has("content-length")) headers.set("content-length", String(bytes.byteLength));
-            body = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
-          }
-          break;
-        }
-        case "headers":
-          for (const [k, v] of Object.entries(f.set)) {
-            const value = typeof v === "function" ? v(headers.get(k), headerContext) : v;
-            if (value === null) headers.delete(k);
-            else headers.set(k, value);
-          }
-          break;
-        case "corrupt":
-          if (body) body = flipByte(body, f.offset ?? 0);
-          break;
-        case "rewrite":
-          if (body) {
-            const bytes = f.body(await readAll(body));
-            if (f.fixLength ?? true) headers.set("content-length", String(bytes.byteLength));
-            body = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
-          }
-          break;
-        case "truncate":
-          if (body) {
-            headers.delete("content-length");
-            body = firstBytes(body, f.afterBytes, () => {});
-          }
-          break;
-        case "reset":
-          if (body) {
-            const afterBytes = f.afterBytes ?? 0;
-            const declared = Number(headers.get("content-length") ?? "NaN");
-            // With a declared length, ending early makes the server drop the connection after exactly
-            // `afterBytes` bytes; without one, the relay drops it.
-            body = firstBytes(body, afterBytes, () => {
-              entry.broken = "reset";
-              if (!(declared > afterBytes)) setTimeout(() => drop(link), 20);
-            });
-          }
-          break;
-        case "trickle":
-          if (body) body = trickle(body, Math.max(1, f.chunkBytes), f.everyMs, signal);
-          break;
-        case "delay":
-        case "resetRequest":
-          break;
-      }
-    }
+    const parts: ResponseParts = { status: res.status, headers, body };
+    const ctx: FaultContext = {
+      method: req.method,
+      entry,
+      headerContext,
+      signal,
+      dropLater: () => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          drop(link);
+        }, 20);
+        timers.add(timer);
+      },
+    };
+    for (const f of faults) await applyResponseFault(f, parts, ctx);
+    const { status } = parts;
     entry.status = status;
     entry.responseMs = performance.now();
-    return new Response(logged(body, entry, link), { status, headers });
+    return new Response(logged(parts.body, entry, link), { status, headers: parts.headers });
   };
 
+  const listening = Promise.withResolvers<void>();
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
-    onListen: () => {},
+    onListen: () => listening.resolve(),
     onError: () => new Response(null, { status: 500 }),
   }, (req, info) => {
     const p = handle(req, info);
@@ -688,6 +729,7 @@ export async function startFaultProxy(
     p.finally(() => inFlight.delete(p)).catch(() => {});
     return p;
   });
+  await listening.promise;
   const innerPort = server.addr.port;
 
   const accepting = (async () => {
@@ -726,6 +768,7 @@ export async function startFaultProxy(
         // already closed
       }
       await accepting;
+      for (const t of timers) clearTimeout(t);
       for (const link of links.values()) drop(link);
       await Promise.allSettled([...inFlight]);
       await server.shutdown();
