@@ -88,7 +88,9 @@ export interface MappingLineOptions {
 export function mappingLine(m: ImageMapping, o: MappingLineOptions = {}): string {
   const dst = o.destinationPrefix === undefined
     ? `docker://${formatReference(m.destination)}`
-    : `${o.destinationPrefix}${m.destination.repository}${m.destination.tag ? `:${m.destination.tag}` : `@${m.destination.digest}`}`;
+    : `${o.destinationPrefix}${m.destination.repository}${
+      m.destination.tag ? `:${m.destination.tag}` : `@${m.destination.digest}`
+    }`;
   // skopeo and the original refuse `name:tag@digest`: a source known by digest is written by digest.
   const source = m.source.digest ? { ...m.source, tag: undefined } : m.source;
   return `docker://${formatReference(source)}=${dst}`;
