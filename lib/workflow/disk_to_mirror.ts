@@ -6,6 +6,7 @@
  * registry has.
  * @module
  */
+import { batchOptions, dryRunToRegistry, planRequest } from "./run_steps.ts";
 import { resolve } from "node:path";
 import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
@@ -13,16 +14,12 @@ import { ArchiveReader } from "../archive/mod.ts";
 import type { RegistryLocation } from "../reference/mod.ts";
 import { lockWorkspace } from "../state/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { collectPlan } from "./collect_plan.ts";
-import { rebaseMapping } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { finishRegistryRun } from "./finish_registry_run.ts";
-import { formatBytes } from "./format_bytes.ts";
 import { relativeSources } from "./image_sources.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
-import { measurePlan, writeDryRun } from "./run_outputs.ts";
 import { workingDir } from "./working_dir.ts";
 
 /** Runs disk-to-mirror. */
@@ -44,61 +41,14 @@ export async function diskToMirror(
   log(ctx, "debug", `Restored ${extracted.files} working-dir files from the archive`);
   await using stores = await openRegistryStores(ctx, request.registry, engine);
   const sources = relativeSources(reader);
-  const plan = await collectPlan({
-    ctx,
-    loaded,
-    engine,
-    sources,
-    wd,
-    options: {
-      includeConditionalEdges: request.includeConditionalEdges,
-      resolveDependencies: request.resolveDependencies,
-      ignoreReleaseSignature: request.ignoreReleaseSignature,
-    },
-  });
+  const plan = await planRequest(ctx, request, { loaded, engine, sources, wd });
   const root = { registry: dest.registry, namespace: dest.namespace, maxNestedPaths: request.maxNestedPaths };
   const destination = stores.destination(dest.registry);
   if (request.dryRun) {
-    const final = plan.mappings.map((m) => rebaseMapping(m, root));
-    const size = await measurePlan(plan.mappings, {
-      ctx,
-      parallelImages: request.parallelImages,
-      locate: (m) => sources.locate(m),
-      hasBlob: (m, digest) =>
-        destination.hasBlob(
-          rebaseMapping(m, root).destination.repository,
-          { mediaType: "", digest, size: 0 },
-          { signal: ctx.signal },
-        ),
-    });
-    const missing = new Set(size.missing);
-    const lists = request.dryRunManifestLists
-      ? new Map(plan.mappings.map((m, i) => [i, size.children.get(m) ?? []]))
-      : undefined;
-    const files = await writeDryRun(
-      wd.dryRun,
-      final,
-      final.filter((_, i) => missing.has(plan.mappings[i] as never)),
-      {},
-      lists,
-    );
-    log(
-      ctx,
-      "info",
-      `Dry run: ${size.images} images, ${formatBytes(size.missingBytes)} to push to ${dest.registry}`,
-    );
-    for (const f of files) log(ctx, "info", `Wrote ${f}`);
+    await dryRunToRegistry(ctx, request, { plan, sources, destination, root, wd });
     return { failed: [] };
   }
   const items = batchItems({ plan, sources, destination, root, build: false });
-  const result = await runCopyBatch(items, {
-    ctx,
-    parallelImages: request.parallelImages,
-    parallelLayers: request.parallelLayers,
-    imageTimeoutMs: request.imageTimeoutMs,
-    continueOnError: request.continueOnError,
-    copySignatures: !request.removeSignatures,
-    phase: "disk-to-mirror",
-  });
+  const result = await runCopyBatch(items, { ...batchOptions(ctx, request), phase: "disk-to-mirror" });
   return await finishRegistryRun({ ctx, request, engine, wd, plan, items, result, root, started });
 }

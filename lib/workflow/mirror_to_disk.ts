@@ -6,6 +6,7 @@
  * charts). The set only gets its final names once complete; then the history records what it shipped.
  * @module
  */
+import { batchOptions, manifestLists, planRequest } from "./run_steps.ts";
 import { join, relative as relativePath, resolve } from "node:path";
 import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
@@ -15,7 +16,6 @@ import { categoryOf } from "../plan/mod.ts";
 import type { FileLocation } from "../reference/mod.ts";
 import { lockWorkspace, readHistory, writeHistory } from "../state/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { collectPlan } from "./collect_plan.ts";
 import { RELATIVE_ROOT } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { formatBytes } from "./format_bytes.ts";
@@ -88,18 +88,7 @@ export async function mirrorToDisk(
   await using _lock = await lockWorkspace(wd.lock);
   await using stores = await openRegistryStores(ctx, request.registry, engine);
   const sources = upstreamSources((host) => stores.source(host));
-  const plan = await collectPlan({
-    ctx,
-    loaded,
-    engine,
-    sources,
-    wd,
-    options: {
-      includeConditionalEdges: request.includeConditionalEdges,
-      resolveDependencies: request.resolveDependencies,
-      ignoreReleaseSignature: request.ignoreReleaseSignature,
-    },
-  });
+  const plan = await planRequest(ctx, request, { loaded, engine, sources, wd });
   const history = await readHistory(wd.history, request.since ? { before: request.since } : {});
   if (history.file) {
     log(ctx, "info", `Leaving out ${history.blobs.size} blobs shipped by earlier archives (${history.file})`);
@@ -119,9 +108,7 @@ export async function mirrorToDisk(
       locate: (m) => sources.locate(m),
       hasBlob: (_m, digest) => Promise.resolve(history.blobs.has(digest)),
     });
-    const lists = request.dryRunManifestLists
-      ? new Map(plan.mappings.map((m, i) => [i, size.children.get(m) ?? []]))
-      : undefined;
+    const lists = manifestLists(request, plan, size);
     const files = await writeDryRun(wd.dryRun, plan.mappings, size.missing, {
       destinationPrefix: `file://${dir}/`,
     }, lists);
@@ -148,14 +135,7 @@ export async function mirrorToDisk(
   });
   let closed = false;
   try {
-    const batch = {
-      ctx,
-      parallelImages: request.parallelImages,
-      parallelLayers: request.parallelLayers,
-      imageTimeoutMs: request.imageTimeoutMs,
-      continueOnError: request.continueOnError,
-      copySignatures: !request.removeSignatures,
-    };
+    const batch = batchOptions(ctx, request);
     let items = batchItems({ plan, sources, destination: writer, root: RELATIVE_ROOT, build: true });
     let result;
     if (request.cacheDir) {
