@@ -6,3 +6,4 @@
  */
 export * from "./history.ts";
 export * from "./workspace_lock.ts";
+export * from "./delete_plan.ts";

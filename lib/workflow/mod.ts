@@ -10,3 +10,6 @@ export * from "./version.ts";
 export * from "./format_bytes.ts";
 export * from "./registry_access.ts";
 export * from "./verify_mirrored_paths.ts";
+export * from "./delete_generate.ts";
+export * from "./delete_execute.ts";
+export * from "./plan_deletion.ts";

@@ -294,6 +294,7 @@ export async function planDeletion(
   );
   const byOrder = (a: PlannedManifest, b: PlannedManifest) =>
     a.depth - b.depth || a.repository.localeCompare(b.repository) ||
+    (a.listed[0] ?? "\uffff").localeCompare(b.listed[0] ?? "\uffff") ||
     a.descriptor.digest.localeCompare(b.descriptor.digest);
   return {
     deletions: plans.flatMap((p) => p.deletions).sort(byOrder),

@@ -1,6 +1,7 @@
 /**
  * Starts the CNCF distribution registry (`/usr/bin/docker-registry`, Debian package) on a free
- * 127.0.0.1 port over a given storage root, for interop tests. Deletes are enabled.
+ * 127.0.0.1 port over a given storage root, for interop tests. Deletes are enabled unless
+ * `deleteEnabled: false`.
  *
  * ```ts
  * await using reg = await startDockerRegistry(`${dir}/storage`);                 // plain http
@@ -25,6 +26,8 @@ export interface DockerRegistryOptions {
   tls?: boolean;
   /** Require Basic auth with this user (htpasswd file, bcrypt hash made with bcryptjs). */
   htpasswd?: { username: string; password: string };
+  /** `storage.delete.enabled`: false makes manifest deletes answer HTTP 405. @default true */
+  deleteEnabled?: boolean;
   /** How long to wait for `/v2/` to answer. @default 15000 */
   startTimeoutMs?: number;
 }
@@ -129,7 +132,7 @@ export async function startDockerRegistry(
     "  filesystem:",
     `    rootdirectory: ${root}`,
     "  delete:",
-    "    enabled: true",
+    `    enabled: ${options.deleteEnabled ?? true}`,
     "  maintenance:",
     "    uploadpurging:",
     "      enabled: false",
