@@ -9,6 +9,9 @@ import { SET_MANIFEST_ENTRY_NAME } from "./archive_index.ts";
 /** The folder of working-dir files inside an archive. */
 export const WORKING_DIR_PREFIX = "working-dir/";
 
+/** The v1 metadata file, the first entry of a v1 archive set (`mirror_seq<N>_000000.tar`). */
+export const V1_METADATA_ENTRY = "publish/.metadata.json";
+
 const ISC_RE = /^isc_[^/]+$/;
 const PART_INDEX_RE = /^oc-mirror\/part-([0-9]{6})\.json$/;
 const UPLOADS_RE = /^docker\/registry\/v2\/repositories\/.+\/_uploads(\/|$)/;
@@ -53,7 +56,7 @@ export function classifyEntryName(name: string): EntryKind | string {
   if (name === SET_MANIFEST_ENTRY_NAME) return { kind: "setManifest" };
   const index = PART_INDEX_RE.exec(name);
   if (index) return { kind: "partIndex", part: Number(index[1]) };
-  if (name.startsWith(WORKING_DIR_PREFIX)) return { kind: "file" };
+  if (name.startsWith(WORKING_DIR_PREFIX) || name === V1_METADATA_ENTRY) return { kind: "file" };
   if (ISC_RE.test(name)) return { kind: "isc" };
   if (name.startsWith(`${REGISTRY_TREE_ROOT}/`)) {
     if (UPLOADS_RE.test(name)) return { kind: "upload" };
@@ -64,12 +67,12 @@ export function classifyEntryName(name: string): EntryKind | string {
     }
     return { kind: "tree", tree };
   }
-  return `only ${REGISTRY_TREE_ROOT}/, ${WORKING_DIR_PREFIX} and isc_* entries are allowed`;
+  return `only ${REGISTRY_TREE_ROOT}/, ${WORKING_DIR_PREFIX} and isc_* entries are allowed (and ${V1_METADATA_ENTRY})`;
 }
 
 /** Checks a directory entry's name is inside the allowed folders; a string is the reason it is not. */
 export function directoryNameProblem(name: string): string | undefined {
-  const allowed = [REGISTRY_TREE_ROOT, "working-dir", "oc-mirror"];
+  const allowed = [REGISTRY_TREE_ROOT, "working-dir", "oc-mirror", "publish"];
   const ok = allowed.some((a) => name === a || name.startsWith(`${a}/`) || a.startsWith(`${name}/`));
   return ok ? undefined : `only ${REGISTRY_TREE_ROOT}/, ${WORKING_DIR_PREFIX} and isc_* entries are allowed`;
 }
@@ -78,6 +81,8 @@ export function directoryNameProblem(name: string): string | undefined {
 export function addablePathProblem(path: string): string | undefined {
   const unsafe = unsafeNameReason(path);
   if (unsafe !== undefined) return unsafe;
-  if (path.startsWith(WORKING_DIR_PREFIX) || ISC_RE.test(path)) return undefined;
-  return `only ${WORKING_DIR_PREFIX}... and isc_* files can be added`;
+  if (path.startsWith(WORKING_DIR_PREFIX) || ISC_RE.test(path) || path === V1_METADATA_ENTRY) {
+    return undefined;
+  }
+  return `only ${WORKING_DIR_PREFIX}... and isc_* files can be added (and ${V1_METADATA_ENTRY})`;
 }

@@ -16,8 +16,9 @@
  *   `docker/registry/v2/repositories/<repo>/_layers/sha256/<hex>/link` for every blob of the repository
  *   (also those an earlier archive shipped), `_manifests/revisions/sha256/<hex>/link`,
  *   `_manifests/tags/<tag>/current/link` and `_manifests/tags/<tag>/index/sha256/<hex>/link`;
- *   working-dir files `working-dir/...`; the ISC as `isc_<timestamp>.yaml`. Repository links are written
- *   at `close()`, after every blob, so a re-tagged image is never stored twice.
+ *   working-dir files `working-dir/...`; the ISC as `isc_<timestamp>.yaml`; in v1 sets, the metadata
+ *   `publish/.metadata.json` (written first by the workflow). Repository links are written at
+ *   `close()`, after every blob, so a re-tagged image is never stored twice.
  * - **Part index**: each part ends with `oc-mirror/part-<NNNNNN>.json` ({@link ArchivePartIndex}): the set
  *   id, the part's number and the set's part count, its file name, and every entry's name, data offset,
  *   size and sha256.
@@ -35,10 +36,11 @@
  *   `mirror_*.tar` files in the directory (same sequence for v1 naming) are removed. An interrupted run
  *   leaves only `.partial` files (removed by the next `ArchiveWriter.create`) and the previous set.
  * - **Reading** validates every part before anything is used: numbering without gaps, no empty part,
- *   headers and checksums, names (no `..`, no absolute paths, only the tree above plus `working-dir/` and
- *   `isc_*`; `_uploads` leftovers are ignored), no links or devices, no size past the end of the file,
- *   the end-of-archive marker, duplicate entries only with identical content, and the indexes against
- *   the set manifest. `verify()` hashes every entry and part; blobs are served as byte ranges.
+ *   headers and checksums, names (no `..`, no absolute paths, only the tree above plus `working-dir/`,
+ *   `isc_*` and `publish/.metadata.json`; `_uploads` leftovers are ignored), no links or devices, no size
+ *   past the end of the file, the end-of-archive marker, duplicate entries only with identical content,
+ *   and the indexes against the set manifest. `verify()` hashes every entry and part; blobs are served as
+ *   byte ranges.
  * @module
  */
 export * from "./archive_writer.ts";

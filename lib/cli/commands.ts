@@ -6,6 +6,7 @@ import type { Command } from "./command.ts";
 import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import { copyCommand } from "./copy_command.ts";
 import { deleteCommand } from "./delete_command.ts";
+import { describeCommand } from "./describe_command.ts";
 import { listReleasesCommand } from "./list_releases_command.ts";
 import { listOperatorsCommand } from "./list_operators_command.ts";
 import { initCommand } from "./init_command.ts";
@@ -21,9 +22,7 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   listReleasesCommand,
   listOperatorsCommand,
-  pendingCommand("describe", "Describe a mirror archive set", ["oc-mirror describe file://DIR"], [
-    ...GLOBAL_FLAGS,
-  ]),
+  describeCommand,
   deleteCommand,
   copyCommand,
   serveCommand,

@@ -46,7 +46,7 @@ async function* filesUnder(dir: string, base: string): AsyncGenerator<string> {
 }
 
 /** Adds the working-dir folders disk-to-mirror needs, the version file and the configuration. */
-async function addWorkingFiles(
+export async function addWorkingFiles(
   writer: ArchiveWriter,
   wd: WorkingDir,
   configText: string,

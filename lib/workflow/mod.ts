@@ -13,3 +13,4 @@ export * from "./verify_mirrored_paths.ts";
 export * from "./delete_generate.ts";
 export * from "./delete_execute.ts";
 export * from "./plan_deletion.ts";
+export * from "./describe_archive.ts";

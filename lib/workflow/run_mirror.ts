@@ -11,6 +11,9 @@ import type { MirrorRequest } from "./mirror_request.ts";
 import { diskToMirror } from "./disk_to_mirror.ts";
 import { mirrorToDisk } from "./mirror_to_disk.ts";
 import { mirrorToMirror } from "./mirror_to_mirror.ts";
+import { diskToMirrorV1 } from "./disk_to_mirror_v1.ts";
+import { mirrorToDiskV1 } from "./mirror_to_disk_v1.ts";
+import { mirrorToMirrorV1 } from "./mirror_to_mirror_v1.ts";
 
 /** Image categories whose failures are reported in the exit code. */
 export type ImageCategory = "release" | "operator" | "additional" | "helm";
@@ -49,10 +52,13 @@ export async function runMirror(ctx: RunContext, request: MirrorRequest): Promis
   }
   switch (request.mode) {
     case "mirrorToMirror":
+      if (engine === "v1") return await mirrorToMirrorV1(ctx, request, loaded);
       return await mirrorToMirror(ctx, request, loaded, engine);
     case "mirrorToDisk":
+      if (engine === "v1") return await mirrorToDiskV1(ctx, request, loaded);
       return await mirrorToDisk(ctx, request, loaded, engine);
     case "diskToMirror":
+      if (engine === "v1") return await diskToMirrorV1(ctx, request, loaded);
       return await diskToMirror(ctx, request, loaded, engine);
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * v1 mirror-to-mirror: `-c isc.yaml docker://REG[/ns]` (optionally `--workspace file://DIR`) with
+ * apiVersion v1alpha2 or `--v1`. Plans the images and their associations, copies them to the target,
+ * prunes what the metadata in `storageConfig` recorded and this run no longer selects (plan printed
+ * first; not with `--skip-pruning` or without storageConfig), writes `<workspace>/results-<epoch>/` and
+ * records the new metadata (next sequence) in `storageConfig`.
+ * @module
+ */
+import { resolve } from "node:path";
+import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
+import { log, type RunContext } from "../context.ts";
+import { formatReference, type RegistryLocation } from "../reference/mod.ts";
+import { lockWorkspace, nextSequence } from "../state/mod.ts";
+import { batchItems } from "./batch_items.ts";
+import { collectPlan } from "./collect_plan.ts";
+import { rebaseMapping, rebaseReference } from "./collector.ts";
+import { runCopyBatch } from "./copy_batch.ts";
+import { checkUpgradePaths } from "./finish_registry_run.ts";
+import { formatBytes } from "./format_bytes.ts";
+import { upstreamSources } from "./image_sources.ts";
+import type { MirrorRequest } from "./mirror_request.ts";
+import { planAssociations, selectedAssociations } from "./plan_associations.ts";
+import { openRegistryStores } from "./registry_access.ts";
+import type { MirrorOutcome } from "./run_mirror.ts";
+import { measurePlan, summarize, writeDryRun, writeErrorsFile } from "./run_outputs.ts";
+import { openStorageBackend, pruneTarget, readMirrorSection, runMetadata } from "./v1_state.ts";
+import { workingDir } from "./working_dir.ts";
+import { V1_WORKSPACE, v1ResultsDir, writeV1Results } from "./write_v1_results.ts";
+
+/** Runs v1 mirror-to-mirror. */
+export async function mirrorToMirrorV1(
+  ctx: RunContext,
+  request: MirrorRequest,
+  loaded: LoadedConfig<ImageSetConfig>,
+): Promise<MirrorOutcome> {
+  const started = ctx.now().getTime();
+  const dest = request.destination as RegistryLocation;
+  const workspace = resolve(ctx.cwd, request.workspace ?? V1_WORKSPACE);
+  const wd = workingDir(workspace);
+  await using _lock = await lockWorkspace(wd.lock);
+  await using stores = await openRegistryStores(ctx, request.registry, "v1");
+  const backend = openStorageBackend(ctx, loaded.config, stores);
+  const previous = backend ? await backend.read({ signal: ctx.signal }) : undefined;
+  const sequence = nextSequence(previous);
+  const sources = upstreamSources((host) => stores.source(host));
+  const plan = await collectPlan({
+    ctx,
+    loaded,
+    engine: "v1",
+    sources,
+    wd,
+    options: {
+      includeConditionalEdges: request.includeConditionalEdges,
+      resolveDependencies: request.resolveDependencies,
+      ignoreReleaseSignature: request.ignoreReleaseSignature,
+    },
+  });
+  const root = { registry: dest.registry, namespace: dest.namespace, maxNestedPaths: request.maxNestedPaths };
+  const where = `${dest.registry}${dest.namespace ? `/${dest.namespace}` : ""}`;
+  const target = stores.destination(dest.registry);
+  const prune = previous !== undefined && !request.v1.skipPruning;
+  const planOptions = {
+    ctx,
+    sources,
+    build: true,
+    parallelImages: request.parallelImages,
+    parallelLayers: request.parallelLayers,
+    imageTimeoutMs: request.imageTimeoutMs,
+  };
+
+  if (request.dryRun) {
+    const final = plan.mappings.map((m) => rebaseMapping(m, root));
+    const size = await measurePlan(plan.mappings, {
+      ctx,
+      parallelImages: request.parallelImages,
+      locate: (m) => sources.locate(m),
+      hasBlob: (m, digest) =>
+        target.hasBlob(rebaseMapping(m, root).destination.repository, { mediaType: "", digest, size: 0 }, {
+          signal: ctx.signal,
+        }),
+    });
+    const missing = new Set(size.missing);
+    const files = await writeDryRun(
+      wd.dryRun,
+      final,
+      final.filter((_, i) => missing.has(plan.mappings[i] as never)),
+    );
+    log(ctx, "info", `Dry run: ${size.images} images, ${formatBytes(size.missingBytes)} to copy to ${where}`);
+    for (const f of files) log(ctx, "info", `Wrote ${f}`);
+    if (prune) {
+      const planned = await planAssociations(plan, planOptions);
+      await pruneTarget({
+        ctx,
+        store: target,
+        root,
+        previous: previous.pastAssociations,
+        current: selectedAssociations(plan, planned, previous.pastAssociations),
+        continueOnError: request.continueOnError,
+        dryRun: true,
+      });
+    }
+    return { failed: [] };
+  }
+
+  const planned = await planAssociations(plan, planOptions);
+  const associations = selectedAssociations(plan, planned, previous?.pastAssociations ?? []);
+  const items = batchItems({ plan, sources, destination: target, root, build: true });
+  const result = await runCopyBatch(items, {
+    ctx,
+    parallelImages: request.parallelImages,
+    parallelLayers: request.parallelLayers,
+    imageTimeoutMs: request.imageTimeoutMs,
+    continueOnError: request.continueOnError,
+    phase: "mirror-to-mirror",
+  });
+  const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
+  const mirrored = result.copied.map((c) => c.item.mapping);
+  const mirroredKeys = new Set(mirrored.map((m) => `${m.kind} ${formatReference(m.destination)}`));
+  const resultsDir = v1ResultsDir(workspace, ctx.now());
+  const written = await writeV1Results({
+    dir: resultsDir,
+    mirrored,
+    catalogs: plan.catalogs
+      .map((c) => rebaseReference(c.mapping.destination, root))
+      .filter((d) => mirroredKeys.has(`operatorCatalog ${formatReference(d)}`)),
+    signatures: request.ignoreReleaseSignature ? [] : plan.signatures,
+    forceRepositoryScope: request.maxNestedPaths > 0,
+  });
+  log(ctx, "info", `Results in ${resultsDir}: ${written.join(", ")}`, { dir: resultsDir, files: written });
+  const summary = () => summarize(ctx, items.map((i) => i.mapping), result, ctx.now().getTime() - started);
+  if (result.failures.length > 0 && !request.continueOnError) {
+    log(
+      ctx,
+      "error",
+      `${result.failures.length} images failed${errors ? ` (see ${errors})` : ""}: nothing was pruned and ` +
+        `the metadata is unchanged`,
+    );
+    return { failed: summary() };
+  }
+  if (prune) {
+    await pruneTarget({
+      ctx,
+      store: target,
+      root,
+      previous: previous.pastAssociations,
+      current: associations,
+      continueOnError: request.continueOnError,
+      dryRun: false,
+    });
+  } else if (previous && request.v1.skipPruning) {
+    log(ctx, "info", "Not pruning (--skip-pruning)");
+  }
+  if (backend) {
+    const metadata = runMetadata({
+      previous,
+      sequence,
+      singleUse: false,
+      now: ctx.now(),
+      mirror: await readMirrorSection(resolve(ctx.cwd, request.configFile)),
+      plan,
+      config: loaded.config,
+      associations,
+    });
+    await backend.write(metadata, { signal: ctx.signal });
+    log(ctx, "info", `Metadata ${backend.label}: imageset ${metadata.uid} at sequence ${sequence}`);
+  }
+  checkUpgradePaths(ctx, plan, request.includeConditionalEdges);
+  const failed = summary();
+  if (errors) log(ctx, "warn", `${result.failures.length} images failed: see ${errors}`);
+  return { failed };
+}
