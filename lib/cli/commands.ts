@@ -11,7 +11,6 @@ import { listReleasesCommand } from "./list_releases_command.ts";
 import { listOperatorsCommand } from "./list_operators_command.ts";
 import { initCommand } from "./init_command.ts";
 import { mirrorCommand } from "./mirror_command.ts";
-import { pendingCommand } from "./pending_command.ts";
 import { serveCommand } from "./serve_command.ts";
 import { verifyUpgradePathsCommand } from "./verify_upgrade_paths_command.ts";
 import { versionCommand } from "./version_command.ts";
