@@ -76,3 +76,21 @@ Deno.test("dedupeMappings merges the same image and refuses two images for one d
       e.message === "Two images would be mirrored to r.io/a/b:1: quay.io/a/b:1 and docker.io/a/b:1",
   );
 });
+
+Deno.test("dedupeMappings keeps every platform any source needs: a whole image wins over a filtered one", () => {
+  const arm64 = { os: "linux", architecture: "arm64" };
+  const amd64 = { os: "linux", architecture: "amd64" };
+  const whole = dedupeMappings([
+    m("quay.io/a/b:1", "r.io/a/b:1", "generic", { platforms: [arm64] }),
+    m("quay.io/a/b:1", "r.io/a/b:1", "helmImage"),
+  ]);
+  assert.equal(whole.length, 1);
+  assert.equal(whole[0]?.platforms, undefined);
+  const configured = [arm64];
+  const union = dedupeMappings([
+    m("quay.io/a/b:1", "r.io/a/b:1", "generic", { platforms: configured }),
+    m("quay.io/a/b:1", "r.io/a/b:1", "operatorRelatedImage", { platforms: [amd64, arm64] }),
+  ]);
+  assert.deepEqual(union[0]?.platforms, [arm64, amd64]);
+  assert.deepEqual(configured, [arm64], "the configuration's list is not changed");
+});

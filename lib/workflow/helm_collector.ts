@@ -7,7 +7,7 @@
 import { log } from "../context.ts";
 import { ImageReferenceError } from "../errors.ts";
 import { resolveHelmSpec } from "../helm/mod.ts";
-import type { Platform } from "../oci/mod.ts";
+import { formatPlatform, type Platform } from "../oci/mod.ts";
 import { namespacedDestination } from "../plan/mod.ts";
 import { formatReference, parseImageReference } from "../reference/mod.ts";
 import { type Collected, type CollectorContext, emptyCollected, RELATIVE_ROOT } from "./collector.ts";
@@ -17,10 +17,15 @@ export async function collectHelm(cc: CollectorContext): Promise<Collected> {
   const collected = emptyCollected();
   const helm = cc.loaded.config.mirror.helm;
   if (helm.repositories.length === 0 && helm.local.length === 0) return collected;
-  const platformsOf = new Map<string, Platform[]>();
+  // Platforms per chart entry of the configuration (`repo/name/version`, version empty when not given).
+  const platformsOf = new Map<string, Platform[] | undefined>();
   for (const r of helm.repositories) {
-    for (const c of r.charts) if (c.platforms) platformsOf.set(`${r.name}/${c.name}`, c.platforms);
+    for (const c of r.charts) platformsOf.set(`${r.name}/${c.name}/${c.version ?? ""}`, c.platforms);
   }
+  const chartPlatforms = (repository: string, name: string, version: string) => {
+    const exact = `${repository}/${name}/${version}`;
+    return platformsOf.has(exact) ? platformsOf.get(exact) : platformsOf.get(`${repository}/${name}/`);
+  };
   const charts = await resolveHelmSpec({
     repositories: helm.repositories.map((r) => ({
       name: r.name,
@@ -47,7 +52,9 @@ export async function collectHelm(cc: CollectorContext): Promise<Collected> {
   const seen = new Set<string>();
   for (const chart of charts) {
     for (const w of chart.warnings) log(cc.ctx, "warn", `Helm chart ${chart.name} ${chart.version}: ${w}`);
-    const platforms = chart.repository ? platformsOf.get(`${chart.repository}/${chart.name}`) : undefined;
+    const platforms = chart.repository
+      ? chartPlatforms(chart.repository, chart.name, chart.version)
+      : undefined;
     for (const image of chart.images) {
       let ref;
       try {
@@ -62,7 +69,8 @@ export async function collectHelm(cc: CollectorContext): Promise<Collected> {
         continue;
       }
       if (ref.tag === undefined && ref.digest === undefined) ref = { ...ref, tag: "latest" };
-      const key = formatReference(ref);
+      // Another chart may need the same image for other platforms: dedupeMappings merges those.
+      const key = `${formatReference(ref)} ${platforms?.map(formatPlatform).join(",") ?? "all"}`;
       if (seen.has(key)) continue;
       seen.add(key);
       collected.mappings.push({

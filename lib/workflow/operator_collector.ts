@@ -5,7 +5,7 @@
  * plus the catalog itself (rebuilt from the filtered FBC unless it is mirrored whole).
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { catalogUniqueName, type OperatorCatalog } from "../config/mod.ts";
 import { log } from "../context.ts";
@@ -88,7 +88,7 @@ async function readTemplate(cc: CollectorContext, op: OperatorCatalog): Promise<
   if (!op.targetCatalogSourceTemplate) return undefined;
   const file = op.targetCatalogSourceTemplate;
   try {
-    return checkCatalogSourceTemplate(parseYaml(await Deno.readTextFile(join(cc.ctx.cwd, file))), file);
+    return checkCatalogSourceTemplate(parseYaml(await Deno.readTextFile(resolve(cc.ctx.cwd, file))), file);
   } catch (e) {
     log(cc.ctx, "warn", `${(e as Error).message}; writing the plain CatalogSource instead`);
     return undefined;

@@ -159,7 +159,8 @@ async function collectPayload(
     });
   }
   if (cc.loaded.config.mirror.platform.kubeVirtContainer) {
-    const streamArch = arch === "multi" ? "x86_64" : releaseArchitecture(arch);
+    // A multi payload names one KubeVirt container per architecture: take the first platform asked for.
+    const streamArch = releaseArchitecture(arch === "multi" ? platforms?.[0]?.architecture ?? "amd64" : arch);
     const ref = read.bootImages?.kubevirt[streamArch];
     if (!ref) {
       log(
