@@ -6,6 +6,7 @@
  * @module
  */
 import type { RunContext } from "./lib/context.ts";
+import { AbortedError } from "./lib/errors.ts";
 import { type CliOutcome, COMMANDS, type FailureCategory, runCli } from "./lib/cli/mod.ts";
 
 const CATEGORY_BITS: Record<FailureCategory, number> = { release: 2, operator: 4, additional: 8, helm: 16 };
@@ -36,9 +37,10 @@ if (import.meta.main) {
   const onSignal = (name: string) => () => {
     interrupts++;
     if (interrupts > 1) Deno.exit(130);
-    controller.abort(
-      new Error(`Interrupted by ${name}; stopping cleanly (press Ctrl-C again to exit at once)`),
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`\nInterrupted by ${name}: stopping cleanly (again to exit at once)\n`),
     );
+    controller.abort(new AbortedError(`Interrupted by ${name}`));
   };
   Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
   Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));

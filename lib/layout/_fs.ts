@@ -33,10 +33,13 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
-/** A temp file name next to `path`, unique per call, hidden from directory listings by its dot. */
+/**
+ * A temp file name next to `path`, unique per call, hidden from directory listings by its dot, and
+ * naming the writing process (`.<name>.<pid>-<uuid>.tmp`) so a later run can sweep what a killed one left.
+ */
 export function tempPathFor(path: string): string {
   const slash = path.lastIndexOf("/");
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${crypto.randomUUID()}.tmp`;
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${Deno.pid}-${crypto.randomUUID()}.tmp`;
 }
 
 /** Removes a file, ignoring that it is already gone. */
@@ -212,4 +215,10 @@ export function fileRangeStream(file: Deno.FsFile, start: number, end?: number):
       close();
     },
   });
+}
+
+/** The PID a temp file name of {@link tempPathFor} records, if it is one. */
+export function tempFileWriter(name: string): number | undefined {
+  const m = /^\..+\.(\d+)-[0-9a-f-]{36}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }

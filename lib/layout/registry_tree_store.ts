@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import process from "node:process";
 import { ImageReferenceError, NotFoundError, throwIfAborted } from "../errors.ts";
 import {
   type Descriptor,
@@ -30,6 +31,7 @@ import {
   pathExists,
   readTextIfExists,
   removeQuietly,
+  tempFileWriter,
   writeFileAtomic,
   writeStreamAtomic,
 } from "./_fs.ts";
@@ -88,6 +90,17 @@ async function listDir(path: string): Promise<Deno.DirEntry[]> {
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** True when a process with this PID runs (signal 0 probes; EPERM means it exists but is not ours). */
+function isProcessAlive(pid: number): boolean {
+  if (pid === Deno.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
 /** The distribution registry's storage tree as a content store. */
 export class RegistryTreeStore implements ContentStore {
   readonly label: string;
@@ -109,6 +122,38 @@ export class RegistryTreeStore implements ContentStore {
   /** Absolute path of a blob's `data` file (it may not exist). */
   blobPath(digest: Digest): string {
     return this.#abs(blobDataPath(digest));
+  }
+
+  /**
+   * Removes the temp files that writers which no longer run left in the blob tree (a killed run's
+   * half-written blobs); files of live processes are kept, since a cache may be shared by several runs.
+   * Returns how many files were removed.
+   */
+  async sweepTemporaryFiles(o: OpOptions = {}): Promise<number> {
+    const blobs = this.#abs(`${REGISTRY_TREE_ROOT}/blobs/sha256`);
+    let removed = 0;
+    const list = async (dir: string) => {
+      try {
+        return await Array.fromAsync(Deno.readDir(dir));
+      } catch (e) {
+        if (isNotFound(e)) return [];
+        throw e;
+      }
+    };
+    for (const prefix of await list(blobs)) {
+      if (!prefix.isDirectory) continue;
+      for (const blob of await list(join(blobs, prefix.name))) {
+        if (!blob.isDirectory) continue;
+        throwIfAborted(o.signal);
+        for (const f of await list(join(blobs, prefix.name, blob.name))) {
+          const pid = f.isFile ? tempFileWriter(f.name) : undefined;
+          if (pid === undefined || isProcessAlive(pid)) continue;
+          await removeQuietly(join(blobs, prefix.name, blob.name, f.name));
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   /** True when the blob's bytes are in the tree, whichever repositories link them. */

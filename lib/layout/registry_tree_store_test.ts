@@ -201,3 +201,21 @@ Deno.test("RegistryTreeStore with fsync writes the same tree", async () => {
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("RegistryTreeStore.sweepTemporaryFiles removes the temp files of dead writers only", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const store = new RegistryTreeStore(root);
+    const dir = `${root}/docker/registry/v2/blobs/sha256/ab/${"ab".repeat(32)}`;
+    await Deno.mkdir(dir, { recursive: true });
+    const uuid = crypto.randomUUID();
+    await Deno.writeTextFile(`${dir}/.data.2147483646-${uuid}.tmp`, "half a layer of a killed run");
+    await Deno.writeTextFile(`${dir}/.data.${Deno.pid}-${uuid}.tmp`, "a layer this process is writing");
+    await Deno.writeTextFile(`${dir}/data`, "a finished blob");
+    assert.equal(await store.sweepTemporaryFiles(), 1);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(left, [`.data.${Deno.pid}-${uuid}.tmp`, "data"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -39,7 +39,8 @@ export async function lockWorkspace(file: string, pid: number = Deno.pid): Promi
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       const other = Number.parseInt((await Deno.readTextFile(file).catch(() => "")).trim(), 10);
-      if (Number.isFinite(other) && other > 0 && isAlive(other)) {
+      // A lock naming this very process is stale too: in containers every run is PID 1.
+      if (Number.isFinite(other) && other > 0 && other !== pid && isAlive(other)) {
         throw new LockError(`Another oc-mirror run (PID ${other}) is using this workspace: ${file}`, {
           hint: `Wait for it to finish; if no such process runs, delete ${file}`,
         });

@@ -138,7 +138,7 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
         }
         ctx.report({ kind: "image", state: "done", ...names, bytes: r.bytesCopied });
       } catch (e) {
-        if (ctx.signal.aborted) throw new AbortedError("The run was interrupted", { cause: e });
+        if (ctx.signal.aborted) throw interrupted(ctx.signal, e);
         const error = timeout.aborted
           ? new CopyError(
             names.source,
@@ -160,7 +160,7 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
     });
     if (stop) break;
   }
-  if (ctx.signal.aborted) throw new AbortedError("The run was interrupted");
+  if (ctx.signal.aborted) throw interrupted(ctx.signal);
   return result;
 }
 
@@ -179,6 +179,14 @@ async function copySignature(
   }
   const r = await copy({ ...item.source, reference: tag }, { ...item.destination, reference: tag }, o);
   return r.bytesCopied;
+}
+
+/** The error that ends an interrupted run: what stopped it, and that a rerun finishes the job. */
+export function interrupted(signal: AbortSignal, cause?: unknown): AbortedError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : "The run was interrupted";
+  return new AbortedError(`${reason}: nothing half-written was kept; run the same command again to finish`, {
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 /** The line the errors file gets for a failure, in the original's format. */

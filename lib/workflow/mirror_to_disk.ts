@@ -143,6 +143,10 @@ export async function mirrorToDisk(
       const cache = new RegistryTreeStore(join(resolve(ctx.cwd, request.cacheDir), ".oc-mirror", ".cache"), {
         label: "oci-cache://",
       });
+      const swept = await cache.sweepTemporaryFiles({ signal: ctx.signal });
+      if (swept > 0) {
+        log(ctx, "info", `Removed ${swept} half-written files an interrupted run left in the cache`);
+      }
       const toCache = batchItems({ plan, sources, destination: cache, root: RELATIVE_ROOT, build: true });
       const cached = await runCopyBatch(toCache, { ...batch, phase: "mirror-to-cache" });
       const ok = new Set(cached.copied.map((c) => c.item.mapping));
@@ -162,10 +166,12 @@ export async function mirrorToDisk(
     }
     const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
     const releaseFailed = result.failures.some((f) => categoryOf(f.item.mapping.kind) === "release");
-    if (releaseFailed && !request.continueOnError) {
+    const nothingCopied = result.copied.length === 0 && items.length > 0;
+    if (nothingCopied || (releaseFailed && !request.continueOnError)) {
       await writer.abort();
       closed = true;
-      log(ctx, "error", `Release images failed, so no archive was written${errors ? `: see ${errors}` : ""}`);
+      const why = nothingCopied ? "No image could be mirrored" : "Release images failed";
+      log(ctx, "error", `${why}, so no archive was written${errors ? `: see ${errors}` : ""}`);
       return { failed: summarize(ctx, items.map((i) => i.mapping), result, ctx.now().getTime() - started) };
     }
     const configText = await Deno.readTextFile(resolve(ctx.cwd, request.configFile));

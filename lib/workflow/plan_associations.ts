@@ -8,7 +8,7 @@
  * @module
  */
 import { log, type RunContext } from "../context.ts";
-import { AbortedError } from "../errors.ts";
+import { interrupted } from "./copy_batch.ts";
 import { type Descriptor, type Digest, parseManifest } from "../oci/mod.ts";
 import { formatReference } from "../reference/mod.ts";
 import type { ImageMapping } from "../plan/mod.ts";
@@ -142,7 +142,7 @@ export async function planAssociations(plan: Plan, o: PlanAssociationsOptions): 
         associationOf(mapping, result.root.digest, recorder.manifests(item.destination.repository)),
       );
     } catch (e) {
-      if (ctx.signal.aborted) throw new AbortedError("The run was interrupted", { cause: e });
+      if (ctx.signal.aborted) throw interrupted(ctx.signal, e);
       const error = e instanceof Error ? e : new Error(String(e));
       out.failures.set(mapping, error);
       log(ctx, "debug", `Cannot plan ${formatReference(mapping.origin)}: ${error.message}`);

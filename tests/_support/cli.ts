@@ -24,6 +24,16 @@ export interface RunOptions {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+/**
+ * The test process's Deno cache, passed on so each CLI run (with its own fresh HOME) reuses the compiled
+ * modules instead of type-stripping the whole tool again.
+ */
+function denoDir(): Record<string, string> {
+  const dir = Deno.env.get("DENO_DIR") ??
+    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache/deno` : undefined);
+  return dir ? { DENO_DIR: dir } : {};
+}
+
 /** The permission flags of a deno.json task, e.g. `oc-mirror`. */
 export async function taskPermissionFlags(task: string): Promise<string[]> {
   const json = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as { tasks: Record<string, string> };
@@ -41,6 +51,7 @@ export async function runOcMirror(args: string[], options: RunOptions = {}): Pro
     HOME: home,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     NO_COLOR: "1",
+    ...denoDir(),
     ...options.env,
   };
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -86,7 +97,13 @@ export async function spawnOcMirror(args: string[], options: RunOptions = {}): P
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, `${ROOT}main.ts`, ...args],
     cwd: options.cwd ?? ROOT,
-    env: { HOME: home, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", NO_COLOR: "1", ...options.env },
+    env: {
+      HOME: home,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      NO_COLOR: "1",
+      ...denoDir(),
+      ...options.env,
+    },
     clearEnv: true,
     stdin: "null",
     stdout: "null",
