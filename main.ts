@@ -11,21 +11,12 @@ import { type CliOutcome, COMMANDS, type FailureCategory, runCli } from "./lib/c
 
 const CATEGORY_BITS: Record<FailureCategory, number> = { release: 2, operator: 4, additional: 8, helm: 16 };
 
-/** Errors that end a run while resolving one kind of image, by their stable code. */
-const ERROR_CATEGORY: Record<string, FailureCategory> = {
-  GRAPH: "release",
-  SIGNATURE: "release",
-  CATALOG: "operator",
-  HELM: "helm",
-};
-
 /** The exit code of an outcome: 1 for usage, configuration and other errors, else the failed categories. */
 export function exitCodeOf(outcome: CliOutcome): number {
   let code = 0;
   for (const c of outcome.failed ?? []) code |= CATEGORY_BITS[c];
   if (outcome.error !== undefined) {
-    const e = outcome.error as { code?: string };
-    const category = e.code === undefined ? undefined : ERROR_CATEGORY[e.code];
+    const category = (outcome.error as { category?: FailureCategory }).category;
     code |= category ? CATEGORY_BITS[category] : 1;
   }
   return code;

@@ -43,6 +43,11 @@ export class OcMirrorError extends Error {
   readonly code: ErrorCode;
   /** What the user can do next. */
   readonly hint?: string;
+  /**
+   * The kind of images whose resolution this error ended (a mirror run sets it: the exit code then says
+   * "release images failed" and so on instead of 1).
+   */
+  category?: "release" | "operator" | "additional" | "helm";
 
   constructor(message: string, options: OcMirrorErrorOptions = {}, code: ErrorCode = "GENERIC") {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

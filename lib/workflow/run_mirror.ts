@@ -4,7 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { formatConfigProblem } from "../errors.ts";
+import { formatConfigProblem, OcMirrorError } from "../errors.ts";
 import { type ImageSetConfig, loadConfigFile, type LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
@@ -38,8 +38,25 @@ export async function loadImageSetConfig(
   return loaded;
 }
 
-/** Runs a mirror request. */
+/** Errors that end a mirror run while resolving one kind of image, by their code. */
+const ERROR_CATEGORY: Partial<Record<string, ImageCategory>> = {
+  GRAPH: "release",
+  SIGNATURE: "release",
+  CATALOG: "operator",
+  HELM: "helm",
+};
+
+/** Runs a mirror request; an error resolving releases, catalogs or charts carries its image category. */
 export async function runMirror(ctx: RunContext, request: MirrorRequest): Promise<MirrorOutcome> {
+  try {
+    return await runMirrorRequest(ctx, request);
+  } catch (e) {
+    if (e instanceof OcMirrorError) e.category ??= ERROR_CATEGORY[e.code];
+    throw e;
+  }
+}
+
+async function runMirrorRequest(ctx: RunContext, request: MirrorRequest): Promise<MirrorOutcome> {
   const loaded = await loadImageSetConfig(ctx, request.configFile);
   let engine = request.engine;
   if (!engine) {
