@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { runOcMirror, taskPermissionFlags } from "./_support/cli.ts";
 import { runTaskScript } from "./_support/task_script.ts";
+import { startDockerRegistry } from "./_support/docker_registry.ts";
+import { startUpstream } from "../fixtures/upstream/mod.ts";
 import { foreignImports } from "../scripts/bundle.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -45,6 +47,57 @@ Deno.test("deno task bundle builds a self-contained dist/oc-mirror.js that runs 
     assert.match(info.commit, /^([0-9a-f]{4,}|unknown)$/);
     assert.ok([before, after].includes(info.commit), `commit ${info.commit} is git's ${before}`);
     assert.ok(firstLine.includes(`(commit ${info.commit})`), firstLine);
+
+    // The smoke test through the bundle: mirror-to-disk from the synthetic upstream, then disk-to-mirror
+    // with the upstream stopped.
+    await using reg = await startDockerRegistry(`${elsewhere}/registry`);
+    const up = await startUpstream();
+    const env = up.env();
+    try {
+      await Deno.writeTextFile(
+        `${elsewhere}/isc.yaml`,
+        `apiVersion: mirror.openshift.io/v2alpha1
+kind: ImageSetConfiguration
+mirror:
+  platform:
+    channels:
+    - name: stable-4.14
+      minVersion: 4.14.5
+      maxVersion: 4.14.5
+  operators:
+  - catalog: registry.redhat.io/redhat/redhat-operator-index:v4.14
+    packages:
+    - name: web-terminal
+  additionalImages:
+  - name: quay.io/example/multi:latest
+`,
+      );
+      const m2d = await runOcMirror(["--v2", "-c", "isc.yaml", "file://archive"], {
+        bundle: true,
+        cwd: elsewhere,
+        env,
+      });
+      assert.equal(m2d.code, 0, m2d.stderr);
+      assert.match(m2d.stderr, /Wrote mirror_000001\.tar/);
+    } finally {
+      await up.close();
+    }
+    const d2m = await runOcMirror([
+      "--v2",
+      "-c",
+      "isc.yaml",
+      "--from",
+      "file://archive",
+      `docker://${reg.host}/ocp`,
+    ], {
+      bundle: true,
+      cwd: elsewhere,
+      env: { OCP_SIGNATURE_VERIFICATION_PK: env.OCP_SIGNATURE_VERIFICATION_PK ?? "" },
+    });
+    assert.equal(d2m.code, 0, d2m.stderr);
+    assert.match(d2m.stderr, /✓ 16 \/ 16 release images mirrored/);
+    const tags = await (await fetch(`${reg.url}/v2/ocp/openshift/release-images/tags/list`)).json();
+    assert.deepEqual(tags.tags, ["4.14.5-x86_64"]);
   } finally {
     await Deno.remove(elsewhere, { recursive: true });
   }
