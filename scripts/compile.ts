@@ -78,6 +78,7 @@ export function compileArgs(
     "compile",
     "--no-config", // the bundle imports only node: built-ins; do not embed node_modules
     "--no-check", // the bundle is JavaScript; `deno task check` type-checks the sources
+    "--no-prompt", // cron and scripts: a missing permission fails instead of waiting for an answer
     ...runFlags,
     ...(options.target === undefined ? [] : ["--target", options.target]),
     ...INCLUDES.flatMap((f) => ["--include", f]),

@@ -133,6 +133,7 @@ Deno.test("compile arguments bake in the run flags and name the output per targe
       "compile",
       "--no-config",
       "--no-check",
+      "--no-prompt",
       "--allow-net",
       "--allow-sys=uid",
       "--target",
