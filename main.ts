@@ -41,7 +41,14 @@ if (import.meta.main) {
     while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
   };
   const ctx: RunContext = {
-    env: (name) => Deno.env.get(name),
+    // The binary is granted only the variables it uses: any other name reads as unset.
+    env: (name) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined;
+      }
+    },
     homeDir: Deno.env.get("HOME") ?? Deno.cwd(),
     cwd: Deno.cwd(),
     now: () => new Date(),
