@@ -6,7 +6,15 @@
  * @module
  */
 import { isAbsolute, join } from "node:path";
-import * as openpgp from "openpgp";
+import type * as OpenPgp from "openpgp";
+
+/**
+ * openpgp is large (about 30 MB of memory once loaded): it is loaded on the first signature check, so
+ * runs that mirror no release never pay for it.
+ */
+function openpgpModule(): Promise<typeof OpenPgp> {
+  return import("openpgp");
+}
 import type { RunContext } from "../context.ts";
 import { SignatureError } from "../errors.ts";
 import { type Digest, isDigest } from "../oci/mod.ts";
@@ -20,7 +28,7 @@ export const OCP_SIGNATURE_VERIFICATION_PK_ENV = "OCP_SIGNATURE_VERIFICATION_PK"
 export const ATOMIC_SIGNATURE_TYPE = "atomic container signature";
 
 /** A public key to verify with (parse once with {@link readArmoredKeys}). */
-export type VerificationKey = openpgp.Key;
+export type VerificationKey = OpenPgp.Key;
 
 /** What a verified signature says. */
 export interface VerifiedReleaseSignature {
@@ -51,6 +59,7 @@ export interface VerifyReleaseSignatureOptions {
 /** Parses one or more armored public keys; `where` names their origin in errors. */
 export async function readArmoredKeys(armored: string, where: string): Promise<VerificationKey[]> {
   try {
+    const openpgp = await openpgpModule();
     const keys = await openpgp.readKeys({ armoredKeys: armored });
     if (keys.length === 0) throw new Error("no key found");
     return keys;
@@ -89,12 +98,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-async function readSignedMessage(bytes: Uint8Array, name: string): Promise<openpgp.Message<Uint8Array>> {
+async function readSignedMessage(bytes: Uint8Array, name: string): Promise<OpenPgp.Message<Uint8Array>> {
+  const openpgp = await openpgpModule();
   try {
     const head = new TextDecoder().decode(bytes.subarray(0, 64));
     if (head.includes("-----BEGIN PGP")) {
       const armored = await openpgp.readMessage({ armoredMessage: new TextDecoder().decode(bytes) });
-      return armored as unknown as openpgp.Message<Uint8Array>;
+      return armored as unknown as OpenPgp.Message<Uint8Array>;
     }
     return await openpgp.readMessage({ binaryMessage: bytes });
   } catch (cause) {
@@ -132,6 +142,7 @@ export async function verifyReleaseSignature(
   }
   let content: Uint8Array;
   try {
+    const openpgp = await openpgpModule();
     const verified = await openpgp.verify({
       message,
       verificationKeys: publicKeys,
