@@ -268,7 +268,8 @@ export class RegistryStore implements ContentStore {
     o: PutManifestOptions = {},
   ): Promise<void> {
     verifyBytes(bytes, d, `manifest ${d.digest} for ${this.label}/${repo}`);
-    const references = o.tag === undefined ? [d.digest] : [d.digest, o.tag];
+    // A PUT by tag stores the manifest and tags it in one request; the echoed digest is checked below.
+    const references = o.tag === undefined ? [d.digest] : [o.tag];
     for (const reference of references) {
       const r = this.#req({
         method: "PUT",

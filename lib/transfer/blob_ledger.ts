@@ -1,7 +1,7 @@
 /**
  * The blob ledger of a run: which blobs each destination repository already has or is receiving, so a
  * blob shared between images is transferred once per destination, concurrent copies of the same blob
- * wait for one transfer, and later repositories can mount it instead of transferring it again.
+ * wait for one transfer, and other repositories mount it instead of receiving it again.
  * @module
  */
 import type { Digest } from "../oci/mod.ts";
@@ -10,6 +10,8 @@ import type { Digest } from "../oci/mod.ts";
 export class BlobLedger {
   #inFlight = new Map<string, Promise<void>>();
   #repos = new Map<string, Set<string>>();
+  /** The upload of each blob under way per store (by digest), and the repository it goes to. */
+  #claims = new Map<string, { repo: string; done: Promise<void> }>();
 
   #key(store: string, repo: string, digest: Digest): string {
     return `${store}\u0000${repo}\u0000${digest}`;
@@ -37,6 +39,27 @@ export class BlobLedger {
       this.#inFlight.delete(key);
       throw e;
     }
+  }
+
+  /**
+   * Claims the upload of a blob into a store: the first caller gets no `wait` and must `release()` once
+   * its upload settled; a caller for another repository meanwhile gets the first one's `wait`, after
+   * which it can mount the blob instead of sending it again. Check and claim are synchronous, so two
+   * transfers never both send it and never wait on each other.
+   */
+  claim(store: string, digest: Digest, repo: string): { wait?: Promise<void>; release: () => void } {
+    const key = `${store}\u0000${digest}`;
+    const current = this.#claims.get(key);
+    if (current && current.repo !== repo) return { wait: current.done, release: () => {} };
+    let release = () => {};
+    const done = new Promise<void>((resolve) => {
+      release = () => {
+        if (this.#claims.get(key)?.done === done) this.#claims.delete(key);
+        resolve();
+      };
+    });
+    this.#claims.set(key, { repo, done });
+    return { release };
   }
 
   #record(store: string, repo: string, digest: Digest): void {

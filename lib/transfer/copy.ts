@@ -9,7 +9,7 @@
 import type { RunEvent } from "../context.ts";
 import { CopyError, throwIfAborted } from "../errors.ts";
 import type { Descriptor, Platform } from "../oci/mod.ts";
-import type { DestinationStore, ImageAt, SourceStore } from "../store/mod.ts";
+import type { DestinationStore, ImageAt, OpOptions, SourceStore } from "../store/mod.ts";
 import { BlobLedger } from "./blob_ledger.ts";
 import {
   describeImage,
@@ -102,6 +102,23 @@ function lazySource(
   }, { highWaterMark: 0 });
 }
 
+/** True when the destination can tell, and tells, that `tag` already names `d` (a rerun skips the PUT). */
+async function tagPointsAt(
+  dst: DestinationStore,
+  repo: string,
+  tag: string,
+  d: Descriptor,
+  o: OpOptions,
+): Promise<boolean> {
+  const resolve = (dst as Partial<SourceStore>).resolve;
+  if (!resolve) return false;
+  try {
+    return (await resolve.call(dst, repo, tag, o)).digest === d.digest;
+  } catch {
+    return false;
+  }
+}
+
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -163,40 +180,52 @@ export async function copy(
       result.blobsSkipped++;
       return;
     }
+    // Another image may be sending this blob to another repository right now: wait, then mount it.
+    const claim = dst.mountBlob ? ledger.claim(dst.label, d.digest, dRepo) : { release: () => {} };
+    if (claim.wait) await claim.wait;
     if (dst.mountBlob) {
       for (const from of ledger.reposWith(dst.label, d.digest)) {
         if (from === dRepo) continue;
         if (
           await destinationSide(image, () => dst.mountBlob?.(dRepo, from, d, o) ?? Promise.resolve(false))
         ) {
+          claim.release();
           result.blobsMounted++;
           return;
         }
       }
     }
-    const attempts = Math.max(1, options.blobAttempts ?? 3);
-    for (let attempt = 1;; attempt++) {
-      try {
-        await streamBlob(d);
-        break;
-      } catch (e) {
-        // A blob the source does not have stays missing; a 404 of the destination (an upload session
-        // it forgot) is worth another attempt.
-        const missingAtSource = e instanceof CopyError && e.side === "source" &&
-          (e.cause as { code?: unknown } | undefined)?.code === "NOT_FOUND";
-        const code = e instanceof Error && "code" in e ? e.code : undefined;
-        if (attempt >= attempts || signal?.aborted || missingAtSource || code === "ABORTED") throw e;
-        options.onEvent?.({
-          kind: "log",
-          level: "debug",
-          message: `Retrying blob ${d.digest} of ${image} (attempt ${attempt + 1} of ${attempts}): ${
-            (e as Error).message
-          }`,
-        });
-        await delay((options.blobRetryDelayMs ?? 250) * attempt, signal);
-        // The failed attempt may have landed after all (a lost answer to the final PUT).
-        if (await destinationSide(image, () => dst.hasBlob(dRepo, d, o))) break;
+    const upload = async () => {
+      const attempts = Math.max(1, options.blobAttempts ?? 3);
+      for (let attempt = 1;; attempt++) {
+        try {
+          await streamBlob(d);
+          break;
+        } catch (e) {
+          // A blob the source does not have stays missing; a 404 of the destination (an upload session
+          // it forgot) is worth another attempt.
+          const missingAtSource = e instanceof CopyError && e.side === "source" &&
+            (e.cause as { code?: unknown } | undefined)?.code === "NOT_FOUND";
+          const code = e instanceof Error && "code" in e ? e.code : undefined;
+          if (attempt >= attempts || signal?.aborted || missingAtSource || code === "ABORTED") throw e;
+          options.onEvent?.({
+            kind: "log",
+            level: "debug",
+            message: `Retrying blob ${d.digest} of ${image} (attempt ${attempt + 1} of ${attempts}): ${
+              (e as Error).message
+            }`,
+          });
+          await delay((options.blobRetryDelayMs ?? 250) * attempt, signal);
+          // The failed attempt may have landed after all (a lost answer to the final PUT).
+          if (await destinationSide(image, () => dst.hasBlob(dRepo, d, o))) break;
+        }
       }
+    };
+    try {
+      await upload();
+      ledger.recordPresent(dst.label, dRepo, d.digest);
+    } finally {
+      claim.release();
     }
     result.blobsCopied++;
     result.bytesCopied += d.size;
@@ -214,6 +243,8 @@ export async function copy(
     const isRoot = node === graph.root;
     if (!isRoot || tag === undefined) {
       if (await destinationSide(image, () => dst.hasManifest(dRepo, node.descriptor, o))) continue;
+    } else if (await tagPointsAt(dst, dRepo, tag, node.descriptor, o)) {
+      continue;
     }
     const put = isRoot && tag !== undefined ? { ...o, tag } : o;
     await destinationSide(image, () => dst.putManifest(dRepo, node.descriptor, node.bytes, put));

@@ -353,3 +353,31 @@ Deno.test("copy() gives up after blobAttempts and names the source as the failin
   );
   assert.equal(src.reads, 2);
 });
+
+Deno.test("copy() of two images that share a blob, at the same time into two repositories, transfers it once and mounts it", async () => {
+  const src = new MemoryStore();
+  const shared = { bytes: new Uint8Array(256 * 1024).fill(3) };
+  await writeImage(src, "ns/a", { config: { n: 1 }, layers: [shared], tag: "v1" });
+  await writeImage(src, "ns/b", { config: { n: 2 }, layers: [{ bytes: shared.bytes.slice() }], tag: "v1" });
+  const dst = new MemoryStore();
+  const ledger = new BlobLedger();
+  const [a, b] = await Promise.all([
+    copy({ store: src, repository: "ns/a", reference: "v1" }, {
+      store: dst,
+      repository: "a",
+      reference: "v1",
+    }, { ledger }),
+    copy({ store: src, repository: "ns/b", reference: "v1" }, {
+      store: dst,
+      repository: "b",
+      reference: "v1",
+    }, { ledger }),
+  ]);
+  assert.equal((a?.blobsMounted ?? 0) + (b?.blobsMounted ?? 0), 1);
+  const config = new TextEncoder().encode(JSON.stringify({ n: 1 })).length;
+  assert.equal(
+    (a?.bytesCopied ?? 0) + (b?.bytesCopied ?? 0),
+    shared.bytes.length + 2 * config,
+    "the shared layer moved once",
+  );
+});

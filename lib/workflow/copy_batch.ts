@@ -130,11 +130,12 @@ export async function runCopyBatch(items: readonly BatchItem[], o: CopyBatchOpti
         result.copied.push({ item, result: r });
         result.bytesCopied += r.bytesCopied;
         if (o.copySignatures && !item.build && !r.filteredIndex) {
-          result.bytesCopied += await copySignature(item, r.sourceRoot.digest, {
+          const signatureBytes = await copySignature(item, r.sourceRoot.digest, {
             ledger,
             signal,
             parallelLayers: o.parallelLayers,
           });
+          result.bytesCopied += signatureBytes;
         }
         ctx.report({ kind: "image", state: "done", ...names, bytes: r.bytesCopied });
       } catch (e) {
