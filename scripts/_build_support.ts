@@ -21,13 +21,15 @@ export class BuildError extends Error {
   }
 }
 
-/** The `--allow-*`/`--deny-*` flags of a deno.json task, e.g. `oc-mirror`, in their order. */
+/** The `--allow-*`/`--deny-*` and `--v8-flags=` flags of a deno.json task, e.g. `oc-mirror`, in their order. */
 export async function taskPermissionFlags(task: string): Promise<string[]> {
   const file = `${ROOT}deno.json`;
   const json = JSON.parse(await Deno.readTextFile(file)) as { tasks?: Record<string, string> };
   const line = json.tasks?.[task];
   if (line === undefined) throw new BuildError(`${file} has no task "${task}"`);
-  const flags = line.split(/\s+/).filter((w) => w.startsWith("--allow-") || w.startsWith("--deny-"));
+  const flags = line.split(/\s+/).filter((w) =>
+    w.startsWith("--allow-") || w.startsWith("--deny-") || w.startsWith("--v8-flags=")
+  );
   if (flags.length === 0) throw new BuildError(`Task "${task}" in ${file} names no --allow-* flags`);
   return flags;
 }

@@ -91,6 +91,14 @@ Deno.test("deno task compile builds on DENORT_BIN with the oc-mirror task's perm
     assert.ok(text.includes(`var COMMIT = "${commit}"`), "the embedded bundle carries the commit");
     assert.ok(!text.includes("__OC_MIRROR_COMMIT__"));
     for (const flag of await taskPermissionFlags("oc-mirror")) {
+      if (flag.startsWith("--v8-flags=")) {
+        const v8 = /"v8_flags":(\[[^\]]*\])/.exec(text)?.[1];
+        const embedded: string[] = v8 ? JSON.parse(v8) : [];
+        for (const f of flag.slice("--v8-flags=".length).split(",")) {
+          assert.ok(embedded.includes(f), `${f} in ${v8}`);
+        }
+        continue;
+      }
       const [name = "", list] = flag.slice(2).split("=", 2);
       const values = list === undefined ? [] : list.split(",");
       const key = `"${name.replaceAll("-", "_")}":${JSON.stringify(values)}`;

@@ -6,7 +6,7 @@
 import { abortReason, ArchiveError } from "../errors.ts";
 
 /** Size of each read when streaming a byte range. */
-export const RANGE_READ_BYTES = 1024 * 1024;
+export const RANGE_READ_BYTES = 256 * 1024;
 
 /** Reads into `buffer` from `offset` until it is full or the file ends; returns the bytes read. */
 export async function readAt(file: Deno.FsFile, offset: number, buffer: Uint8Array): Promise<number> {

@@ -39,7 +39,9 @@ export async function taskPermissionFlags(task: string): Promise<string[]> {
   const json = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as { tasks: Record<string, string> };
   const line = json.tasks[task];
   if (!line) throw new Error(`deno.json has no task ${task}`);
-  return line.split(/\s+/).filter((w) => w.startsWith("--allow-") || w.startsWith("--deny-"));
+  return line.split(/\s+/).filter((w) =>
+    w.startsWith("--allow-") || w.startsWith("--deny-") || w.startsWith("--v8-flags=")
+  );
 }
 
 /** Runs `oc-mirror ARGS`. */
