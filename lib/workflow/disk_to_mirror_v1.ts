@@ -27,16 +27,15 @@ import {
 } from "../state/mod.ts";
 import { BlobLedger } from "../transfer/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { collectPlan } from "./collect_plan.ts";
-import { rebaseMapping, rebaseReference } from "./collector.ts";
+import { rebaseReference } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { checkUpgradePaths } from "./finish_registry_run.ts";
-import { formatBytes } from "./format_bytes.ts";
 import { relativeSources } from "./image_sources.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
-import { measurePlan, summarize, writeDryRun, writeErrorsFile } from "./run_outputs.ts";
+import { summarize, writeErrorsFile } from "./run_outputs.ts";
+import { batchOptions, dryRunToRegistry, planRequest } from "./run_steps.ts";
 import { ArchiveWithTargetFallback, v1ArchiveSequences } from "./v1_archive_source.ts";
 import { openStorageBackend, pruneTarget, targetMetadataBackend } from "./v1_state.ts";
 import { workingDir } from "./working_dir.ts";
@@ -138,37 +137,16 @@ export async function diskToMirrorV1(
   const published = current?.pastAssociations ?? [];
   const source = new ArchiveWithTargetFallback(reader, { target, published, repository });
   const sources = relativeSources(source);
-  const plan = await collectPlan({
-    ctx,
+  const plan = await planRequest(ctx, request, {
     loaded: await archiveConfig(ctx, reader, loaded),
     engine: "v1",
     sources,
     wd,
-    options: {
-      includeConditionalEdges: request.includeConditionalEdges,
-      resolveDependencies: request.resolveDependencies,
-      ignoreReleaseSignature: request.ignoreReleaseSignature,
-    },
   });
   const prune = !incoming.singleUse && !request.v1.skipPruning;
 
   if (request.dryRun) {
-    const final = plan.mappings.map((m) => rebaseMapping(m, root));
-    const size = await measurePlan(plan.mappings, {
-      ctx,
-      parallelImages: request.parallelImages,
-      locate: (m) => sources.locate(m),
-      hasBlob: (m, digest) =>
-        target.hasBlob(repository(m.destination.repository), { mediaType: "", digest, size: 0 }, { signal }),
-    });
-    const missing = new Set(size.missing);
-    const files = await writeDryRun(
-      wd.dryRun,
-      final,
-      final.filter((_, i) => missing.has(plan.mappings[i] as never)),
-    );
-    log(ctx, "info", `Dry run: ${size.images} images, ${formatBytes(size.missingBytes)} to push to ${where}`);
-    for (const f of files) log(ctx, "info", `Wrote ${f}`);
+    await dryRunToRegistry(ctx, request, { plan, sources, destination: target, root, wd });
     if (prune) {
       await pruneTarget({
         ctx,
@@ -189,11 +167,7 @@ export async function diskToMirrorV1(
   }
   const items = batchItems({ plan, sources, destination: target, root, build: false });
   const result = await runCopyBatch(items, {
-    ctx,
-    parallelImages: request.parallelImages,
-    parallelLayers: request.parallelLayers,
-    imageTimeoutMs: request.imageTimeoutMs,
-    continueOnError: request.continueOnError,
+    ...batchOptions(ctx, request),
     ledger,
     phase: "disk-to-mirror",
   });

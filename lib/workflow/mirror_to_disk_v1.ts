@@ -22,7 +22,6 @@ import {
   V1_METADATA_PATH,
 } from "../state/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { collectPlan } from "./collect_plan.ts";
 import { RELATIVE_ROOT } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { formatBytes } from "./format_bytes.ts";
@@ -33,6 +32,7 @@ import { planAssociations, selectedAssociations } from "./plan_associations.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
 import { measurePlan, summarize, writeDryRun, writeErrorsFile } from "./run_outputs.ts";
+import { batchOptions, planRequest } from "./run_steps.ts";
 import { openStorageBackend, readMirrorSection, runMetadata } from "./v1_state.ts";
 import { workingDir } from "./working_dir.ts";
 
@@ -61,18 +61,7 @@ export async function mirrorToDiskV1(
     );
   }
   const sources = upstreamSources((host) => stores.source(host));
-  const plan = await collectPlan({
-    ctx,
-    loaded,
-    engine: "v1",
-    sources,
-    wd,
-    options: {
-      includeConditionalEdges: request.includeConditionalEdges,
-      resolveDependencies: request.resolveDependencies,
-      ignoreReleaseSignature: request.ignoreReleaseSignature,
-    },
-  });
+  const plan = await planRequest(ctx, request, { loaded: loaded, engine: "v1", sources, wd });
   const differential = previous !== undefined && !request.v1.ignoreHistory;
   if (previous && request.v1.ignoreHistory) {
     log(ctx, "info", "Ignoring the earlier mirrors (--ignore-history): the archive holds every blob");
@@ -144,11 +133,7 @@ export async function mirrorToDiskV1(
     await writer.addFile(V1_METADATA_PATH, bytes, bytes.byteLength, { signal: ctx.signal });
     const items = batchItems({ plan, sources, destination: writer, root: RELATIVE_ROOT, build: true });
     const result = await runCopyBatch(items, {
-      ctx,
-      parallelImages: request.parallelImages,
-      parallelLayers: request.parallelLayers,
-      imageTimeoutMs: request.imageTimeoutMs,
-      continueOnError: request.continueOnError,
+      ...batchOptions(ctx, request),
       phase: "mirror-to-disk",
     });
     const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());

@@ -12,17 +12,16 @@ import { log, type RunContext } from "../context.ts";
 import { formatReference, type RegistryLocation } from "../reference/mod.ts";
 import { lockWorkspace, nextSequence } from "../state/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { collectPlan } from "./collect_plan.ts";
-import { rebaseMapping, rebaseReference } from "./collector.ts";
+import { rebaseReference } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { checkUpgradePaths } from "./finish_registry_run.ts";
-import { formatBytes } from "./format_bytes.ts";
 import { upstreamSources } from "./image_sources.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import { planAssociations, selectedAssociations } from "./plan_associations.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
-import { measurePlan, summarize, writeDryRun, writeErrorsFile } from "./run_outputs.ts";
+import { summarize, writeErrorsFile } from "./run_outputs.ts";
+import { batchOptions, dryRunToRegistry, planRequest } from "./run_steps.ts";
 import { openStorageBackend, pruneTarget, readMirrorSection, runMetadata } from "./v1_state.ts";
 import { workingDir } from "./working_dir.ts";
 import { V1_WORKSPACE, v1ResultsDir, writeV1Results } from "./write_v1_results.ts";
@@ -43,20 +42,8 @@ export async function mirrorToMirrorV1(
   const previous = backend ? await backend.read({ signal: ctx.signal }) : undefined;
   const sequence = nextSequence(previous);
   const sources = upstreamSources((host) => stores.source(host));
-  const plan = await collectPlan({
-    ctx,
-    loaded,
-    engine: "v1",
-    sources,
-    wd,
-    options: {
-      includeConditionalEdges: request.includeConditionalEdges,
-      resolveDependencies: request.resolveDependencies,
-      ignoreReleaseSignature: request.ignoreReleaseSignature,
-    },
-  });
+  const plan = await planRequest(ctx, request, { loaded: loaded, engine: "v1", sources, wd });
   const root = { registry: dest.registry, namespace: dest.namespace, maxNestedPaths: request.maxNestedPaths };
-  const where = `${dest.registry}${dest.namespace ? `/${dest.namespace}` : ""}`;
   const target = stores.destination(dest.registry);
   const prune = previous !== undefined && !request.v1.skipPruning;
   const planOptions = {
@@ -69,24 +56,7 @@ export async function mirrorToMirrorV1(
   };
 
   if (request.dryRun) {
-    const final = plan.mappings.map((m) => rebaseMapping(m, root));
-    const size = await measurePlan(plan.mappings, {
-      ctx,
-      parallelImages: request.parallelImages,
-      locate: (m) => sources.locate(m),
-      hasBlob: (m, digest) =>
-        target.hasBlob(rebaseMapping(m, root).destination.repository, { mediaType: "", digest, size: 0 }, {
-          signal: ctx.signal,
-        }),
-    });
-    const missing = new Set(size.missing);
-    const files = await writeDryRun(
-      wd.dryRun,
-      final,
-      final.filter((_, i) => missing.has(plan.mappings[i] as never)),
-    );
-    log(ctx, "info", `Dry run: ${size.images} images, ${formatBytes(size.missingBytes)} to copy to ${where}`);
-    for (const f of files) log(ctx, "info", `Wrote ${f}`);
+    await dryRunToRegistry(ctx, request, { plan, sources, destination: target, root, wd });
     if (prune) {
       const planned = await planAssociations(plan, planOptions);
       await pruneTarget({
@@ -106,11 +76,7 @@ export async function mirrorToMirrorV1(
   const associations = selectedAssociations(plan, planned, previous?.pastAssociations ?? []);
   const items = batchItems({ plan, sources, destination: target, root, build: true });
   const result = await runCopyBatch(items, {
-    ctx,
-    parallelImages: request.parallelImages,
-    parallelLayers: request.parallelLayers,
-    imageTimeoutMs: request.imageTimeoutMs,
-    continueOnError: request.continueOnError,
+    ...batchOptions(ctx, request),
     phase: "mirror-to-mirror",
   });
   const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
