@@ -21,14 +21,29 @@ mirror:
       shortestPath: true
 `,
     );
-    const m2m = await runOcMirror(["--v2", "-c", "isc.yaml", "--workspace", "file://ws", `docker://${reg.host}/ocp`], {
+    const m2m = await runOcMirror([
+      "--v2",
+      "-c",
+      "isc.yaml",
+      "--workspace",
+      "file://ws",
+      `docker://${reg.host}/ocp`,
+    ], {
       cwd: dir,
       env: up.env(),
     });
     assert.equal(m2m.code, 0, m2m.stderr);
-    assert.match(m2m.stderr, /Upgrade paths \(amd64\): every mirrored release reaches every higher mirrored release/);
+    assert.match(
+      m2m.stderr,
+      /Upgrade paths \(amd64\): every mirrored release reaches every higher mirrored release/,
+    );
 
-    const ok = await runOcMirror(["verify-upgrade-paths", "--workspace", "file://ws", `docker://${reg.host}/ocp`], { cwd: dir });
+    const ok = await runOcMirror([
+      "verify-upgrade-paths",
+      "--workspace",
+      "file://ws",
+      `docker://${reg.host}/ocp`,
+    ], { cwd: dir });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /stable-4\.14 \(amd64\): 4\.14\.1, 4\.14\.3, 4\.14\.6/);
     assert.match(ok.stderr, /Every mirrored release can upgrade to every higher mirrored release/);

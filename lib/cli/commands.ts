@@ -3,7 +3,6 @@
  * @module
  */
 import type { Command } from "./command.ts";
-import { GLOBAL_FLAGS, REGISTRY_FLAGS } from "./common_flags.ts";
 import { copyCommand } from "./copy_command.ts";
 import { deleteCommand } from "./delete_command.ts";
 import { describeCommand } from "./describe_command.ts";
