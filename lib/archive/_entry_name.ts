@@ -14,6 +14,7 @@ export const V1_METADATA_ENTRY = "publish/.metadata.json";
 
 const ISC_RE = /^isc_[^/]+$/;
 const PART_INDEX_RE = /^oc-mirror\/part-([0-9]{6})\.json$/;
+const VOID_RE = /^oc-mirror\/void-[0-9]{6,}$/;
 const UPLOADS_RE = /^docker\/registry\/v2\/repositories\/.+\/_uploads(\/|$)/;
 const REPO_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
@@ -49,11 +50,21 @@ export type EntryKind =
   | { kind: "file" }
   | { kind: "isc" }
   | { kind: "partIndex"; part: number }
-  | { kind: "setManifest" };
+  | { kind: "setManifest" }
+  | { kind: "void" };
+
+/**
+ * Name of the `n`-th void entry of a part (1-based): the place of a blob that failed while later entries
+ * were being written, filled with zeros. Listed in the part's index, ignored by readers.
+ */
+export function voidEntryName(n: number): string {
+  return `oc-mirror/void-${String(n).padStart(6, "0")}`;
+}
 
 /** Classifies a safe regular-file name; a string is the reason it is not allowed. */
 export function classifyEntryName(name: string): EntryKind | string {
   if (name === SET_MANIFEST_ENTRY_NAME) return { kind: "setManifest" };
+  if (VOID_RE.test(name)) return { kind: "void" };
   const index = PART_INDEX_RE.exec(name);
   if (index) return { kind: "partIndex", part: Number(index[1]) };
   if (name.startsWith(WORKING_DIR_PREFIX) || name === V1_METADATA_ENTRY) return { kind: "file" };

@@ -10,8 +10,8 @@ import { ArchiveError, throwIfAborted } from "../errors.ts";
 import { digestHex, digestOf } from "../oci/mod.ts";
 import { REGISTRY_TREE_ROOT } from "../layout/mod.ts";
 import {
+  type AnyArchiveSetManifest,
   type ArchivePartIndex,
-  type ArchiveSetManifest,
   MAX_INDEX_BYTES,
   parsePartIndex,
   parseSetManifest,
@@ -39,13 +39,26 @@ export interface LocatedEntry {
   data?: Uint8Array;
 }
 
+/**
+ * How the set manifest pins a part's content: by its part digest (version 2, see `_part_digest.ts`),
+ * which also spans the index entry, or by the sha256 of its bytes before the index (version 1).
+ */
+export type PartPin =
+  | {
+    kind: "partDigest";
+    partDigest: string;
+    /** The part's index entry: where its data is, and its sha256 from the set manifest. */
+    index: { dataOffset: number; size: number; sha256: string };
+  }
+  | { kind: "sha256"; sha256: string };
+
 /** A validated part. */
 export interface SetPart extends PartFile {
   sizeBytes: number;
   /** Bytes before the part's index entry (the whole file when there is no index). */
   dataSizeBytes: number;
-  /** sha256 of those bytes, from the set manifest. */
-  sha256?: string;
+  /** What the set manifest says the content is (sets we wrote). */
+  pin?: PartPin;
 }
 
 /** A validated set. */
@@ -56,7 +69,7 @@ export interface ScannedSet {
   /** The first entry of each name. */
   byName: Map<string, LocatedEntry>;
   /** Present for sets we wrote. */
-  manifest?: ArchiveSetManifest;
+  manifest?: AnyArchiveSetManifest;
   /** Number of `_uploads` entries (leftovers of interrupted uploads in the original's cache) ignored. */
   ignoredUploads: number;
 }
@@ -102,7 +115,7 @@ async function readEntry(part: PartFile, entry: ScannedEntry): Promise<Uint8Arra
 
 interface PartMeta {
   index?: { entry: ScannedEntry; bytes: Uint8Array; parsed: ArchivePartIndex };
-  manifest?: ArchiveSetManifest;
+  manifest?: AnyArchiveSetManifest;
   content: LocatedEntry[];
   contentScanned: ScannedEntry[];
   /** Directories and upload leftovers: never written by us, so refused in an indexed part. */
@@ -195,8 +208,17 @@ export async function scanArchiveSet(files: PartFile[], options: ScanSetOptions)
       sizeBytes: sizes[i] ?? 0,
       dataSizeBytes: meta.index ? meta.index.entry.headerOffset : sizes[i] ?? 0,
     };
-    const sha256 = manifest?.parts[i]?.sha256;
-    if (sha256 !== undefined) part.sha256 = sha256;
+    const pinned = manifest?.parts[i];
+    if (pinned && "partDigest" in pinned && meta.index) {
+      const { dataOffset, size } = meta.index.entry;
+      part.pin = {
+        kind: "partDigest",
+        partDigest: pinned.partDigest,
+        index: { dataOffset, size, sha256: pinned.indexSha256 },
+      };
+    } else if (pinned && "sha256" in pinned) {
+      part.pin = { kind: "sha256", sha256: pinned.sha256 };
+    }
     return part;
   });
 
@@ -205,6 +227,7 @@ export async function scanArchiveSet(files: PartFile[], options: ScanSetOptions)
   for (const meta of metas) {
     for (const e of meta.content) {
       entries.push(e);
+      if (e.kind.kind === "void") continue; // verified, never served
       const first = byName.get(e.name);
       if (!first) {
         byName.set(e.name, e);
@@ -248,7 +271,11 @@ async function checkDuplicate(
 }
 
 /** Checks the part indexes and set manifest against the parts found; returns the manifest. */
-function checkIndexes(files: PartFile[], metas: PartMeta[], where: string): ArchiveSetManifest | undefined {
+function checkIndexes(
+  files: PartFile[],
+  metas: PartMeta[],
+  where: string,
+): AnyArchiveSetManifest | undefined {
   const withIndex = metas.findIndex((m) => m.index);
   if (withIndex < 0) return undefined;
   const without = metas.findIndex((m) => !m.index);
@@ -345,6 +372,9 @@ function checkIndexes(files: PartFile[], metas: PartMeta[], where: string): Arch
     }
     if (p.entryCount !== index.parsed.entries.length) {
       problems.push(`it counts ${p.entryCount} entries, the index lists ${index.parsed.entries.length}`);
+    }
+    if (index.parsed.version !== manifest.version) {
+      problems.push(`it has format version ${manifest.version}, the part's index ${index.parsed.version}`);
     }
     if (problems.length > 0) {
       throw new ArchiveError(

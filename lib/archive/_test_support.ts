@@ -4,10 +4,20 @@
  * store.
  * @module
  */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { type RunContext, type RunEvent, testContext } from "../context.ts";
 import { type Descriptor, digestOf } from "../oci/mod.ts";
 import { type DestinationStore, writeImage, writeIndex } from "../store/mod.ts";
-import { BLOCK_SIZE, paddingSize, paxRecord } from "./_tar_header.ts";
+import {
+  type ArchiveSetManifest,
+  type ArchiveSetManifestV1,
+  encodeIndex,
+  parsePartIndex,
+  SET_MANIFEST_ENTRY_NAME,
+} from "./archive_index.ts";
+import { scanPart } from "./_part_scanner.ts";
+import { BLOCK_SIZE, fileHeader, paddingSize, paxRecord } from "./_tar_header.ts";
 
 /** Deterministic pseudo-random bytes (mulberry32). */
 export function seededBytes(seed: number, length: number): Uint8Array {
@@ -170,4 +180,81 @@ export async function writeSampleImages(store: DestinationStore, layerBytes = 30
   });
   const multi = await writeIndex(store, "ns/multi", [a, b], { tag: "latest" });
   return { app, multi, layers };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function tarEntry(name: string, data: Uint8Array): Uint8Array[] {
+  return [
+    fileHeader(name, data.byteLength, 1_700_000_000),
+    data,
+    new Uint8Array(paddingSize(data.byteLength)),
+  ];
+}
+
+function concatAll(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Rewrites a set we wrote (parts `files` in `dir`, in order) as the first format version wrote it: part
+ * indexes of version 1, and a version 1 set manifest pinning each part by the sha256 of its bytes before
+ * the index (instead of the part digest).
+ */
+export async function downgradeSetToV1(dir: string, files: string[]): Promise<void> {
+  const rebuilt: { path: string; data: Uint8Array; indexName: string; index: Uint8Array }[] = [];
+  let manifest: ArchiveSetManifest | undefined;
+  for (const file of files) {
+    const path = join(dir, file);
+    const bytes = await Deno.readFile(path);
+    const entries = (await scanPart({ path, name: file })).entries;
+    const indexEntry = entries.find((e) => e.name.startsWith("oc-mirror/part-"));
+    if (!indexEntry) throw new Error(`${file} has no index`);
+    const indexBytes = bytes.subarray(indexEntry.dataOffset, indexEntry.dataOffset + indexEntry.size);
+    const index = { ...parsePartIndex(indexBytes, path, indexEntry.name), version: 1 as const };
+    const setEntry = entries.find((e) => e.name === SET_MANIFEST_ENTRY_NAME);
+    if (setEntry) {
+      const json = bytes.subarray(setEntry.dataOffset, setEntry.dataOffset + setEntry.size);
+      manifest = JSON.parse(new TextDecoder().decode(json)) as ArchiveSetManifest;
+    }
+    rebuilt.push({
+      path,
+      data: bytes.slice(0, indexEntry.headerOffset),
+      indexName: indexEntry.name,
+      index: encodeIndex(index),
+    });
+  }
+  if (!manifest) throw new Error(`no ${SET_MANIFEST_ENTRY_NAME} in ${dir}`);
+  const v1: ArchiveSetManifestV1 = {
+    kind: manifest.kind,
+    version: 1,
+    setId: manifest.setId,
+    createdAt: manifest.createdAt,
+    partCount: manifest.partCount,
+    parts: manifest.parts.map((p, i) => {
+      const r = rebuilt[i] as (typeof rebuilt)[number];
+      return {
+        part: p.part,
+        file: p.file,
+        dataSizeBytes: r.data.byteLength,
+        sha256: sha256Hex(r.data),
+        indexSha256: sha256Hex(r.index),
+        entryCount: p.entryCount,
+      };
+    }),
+  };
+  for (const [i, r] of rebuilt.entries()) {
+    const chunks = [r.data, ...tarEntry(r.indexName, r.index)];
+    if (i === rebuilt.length - 1) chunks.push(...tarEntry(SET_MANIFEST_ENTRY_NAME, encodeIndex(v1)));
+    chunks.push(new Uint8Array(BLOCK_SIZE * 2));
+    await Deno.writeFile(r.path, concatAll(chunks));
+  }
 }

@@ -12,8 +12,14 @@ import { ArchiveError } from "../errors.ts";
 export const PART_INDEX_KIND = "oc-mirror.archive-part";
 /** Value of the `kind` field of a set manifest. */
 export const SET_MANIFEST_KIND = "oc-mirror.archive-set";
-/** Format version of both files. */
-export const ARCHIVE_INDEX_VERSION = 1;
+/**
+ * Format version of both files, as this version writes them: 2 (the set manifest pins each part by its
+ * `partDigest`). Version 1 (each part pinned by the plain `sha256` of its bytes before the index) is still
+ * read and verified the old way.
+ */
+export const ARCHIVE_INDEX_VERSION = 2;
+/** The first format version, read but no longer written. */
+export const ARCHIVE_INDEX_VERSION_1 = 1;
 /** Tar entry name of the set manifest (last part only). */
 export const SET_MANIFEST_ENTRY_NAME = "oc-mirror/set.json";
 /** Largest index or set manifest we read into memory. */
@@ -35,9 +41,12 @@ const indexEntrySchema = z.strictObject({
   sha256: hex64,
 });
 
+const versionSchema = z.union([z.literal(ARCHIVE_INDEX_VERSION_1), z.literal(ARCHIVE_INDEX_VERSION)]);
+
 const partIndexSchema = z.strictObject({
   kind: z.literal(PART_INDEX_KIND),
-  version: z.literal(ARCHIVE_INDEX_VERSION),
+  /** 1 or 2: the part index itself is the same in both, only the set manifest differs. */
+  version: versionSchema,
   setId: z.string().min(1).max(200),
   /** 1-based position in the set, whatever the file naming (v1 files count from 0). */
   part: z.number().int().positive(),
@@ -48,23 +57,42 @@ const partIndexSchema = z.strictObject({
   entries: z.array(indexEntrySchema),
 });
 
-const setPartSchema = z.strictObject({
+const setPartFields = {
   part: z.number().int().positive(),
   file: z.string().min(1),
+  /** Bytes before the part's index entry. */
   dataSizeBytes: count,
-  sha256: hex64,
+  /** sha256 of the part's index entry data. */
   indexSha256: hex64,
   entryCount: count,
-});
+};
 
-const setManifestSchema = z.strictObject({
+/** Version 2: the part digest (defined in `mod.ts` and `_part_digest.ts`): one hash per byte to check. */
+const setPartSchema = z.strictObject({ ...setPartFields, partDigest: hex64 });
+
+/** Version 1: the sha256 of the part's first `dataSizeBytes` bytes, as they are. */
+const setPartV1Schema = z.strictObject({ ...setPartFields, sha256: hex64 });
+
+const setManifestFields = {
   kind: z.literal(SET_MANIFEST_KIND),
-  version: z.literal(ARCHIVE_INDEX_VERSION),
   setId: z.string().min(1).max(200),
   createdAt: z.string(),
   partCount: z.number().int().positive(),
+};
+
+const setManifestSchema = z.strictObject({
+  ...setManifestFields,
+  version: z.literal(ARCHIVE_INDEX_VERSION),
   parts: z.array(setPartSchema),
 });
+
+const setManifestV1Schema = z.strictObject({
+  ...setManifestFields,
+  version: z.literal(ARCHIVE_INDEX_VERSION_1),
+  parts: z.array(setPartV1Schema),
+});
+
+const anySetManifestSchema = z.discriminatedUnion("version", [setManifestSchema, setManifestV1Schema]);
 
 /** One entry of a part: its name, where its data starts, its size and the sha256 of its data. */
 export type ArchiveIndexEntry = z.infer<typeof indexEntrySchema>;
@@ -72,11 +100,23 @@ export type ArchiveIndexEntry = z.infer<typeof indexEntrySchema>;
 /** `oc-mirror/part-<NNNNNN>.json`: what one part holds. */
 export type ArchivePartIndex = z.infer<typeof partIndexSchema>;
 
-/** One part as the set manifest records it. */
+/** One part as the set manifest records it (version 2: pinned by its part digest). */
 export type ArchiveSetPart = z.infer<typeof setPartSchema>;
 
-/** `oc-mirror/set.json`: every part of the set with the size and sha256 of its bytes before the index. */
+/** One part as a version 1 set manifest records it (pinned by the sha256 of its bytes before the index). */
+export type ArchiveSetPartV1 = z.infer<typeof setPartV1Schema>;
+
+/**
+ * `oc-mirror/set.json` as this version writes it: every part of the set with its size before the index,
+ * its part digest and the sha256 of its index.
+ */
 export type ArchiveSetManifest = z.infer<typeof setManifestSchema>;
+
+/** A version 1 `oc-mirror/set.json` (written by earlier versions; still read). */
+export type ArchiveSetManifestV1 = z.infer<typeof setManifestV1Schema>;
+
+/** A set manifest of any version this version reads. */
+export type AnyArchiveSetManifest = ArchiveSetManifest | ArchiveSetManifestV1;
 
 function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array, file: string, entry: string): T {
   let json: unknown;
@@ -104,12 +144,12 @@ export function parsePartIndex(bytes: Uint8Array, file: string, entry: string): 
   return parseJson(partIndexSchema, bytes, file, entry);
 }
 
-/** Parses a set manifest; throws {@link ArchiveError} naming `file`. */
-export function parseSetManifest(bytes: Uint8Array, file: string): ArchiveSetManifest {
-  return parseJson(setManifestSchema, bytes, file, SET_MANIFEST_ENTRY_NAME);
+/** Parses a set manifest of version 1 or 2; throws {@link ArchiveError} naming `file`. */
+export function parseSetManifest(bytes: Uint8Array, file: string): AnyArchiveSetManifest {
+  return parseJson(anySetManifestSchema, bytes, file, SET_MANIFEST_ENTRY_NAME);
 }
 
 /** Serialises an index or set manifest. */
-export function encodeIndex(value: ArchivePartIndex | ArchiveSetManifest): Uint8Array {
+export function encodeIndex(value: ArchivePartIndex | AnyArchiveSetManifest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
 }

@@ -1,8 +1,8 @@
 /**
  * {@link ArchiveReader}: a source store over a mirror archive set on disk (ours, or the original
  * oc-mirror's). `open()` finds the parts, scans their tar headers (seeking over data) and validates the
- * whole set before anything is used; `verify()` then hashes every entry (and every part against the set
- * manifest) in one streaming pass. Blobs are served as byte ranges of the part files, never loaded.
+ * whole set before anything is used; `verify()` then hashes every entry once and checks every part
+ * against the set manifest, in one streaming pass. Blobs are served as byte ranges of the part files, never loaded.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -30,6 +30,7 @@ import {
 } from "./part_naming.ts";
 import { rangeStream, readAt } from "./_file_io.ts";
 import type { PartFile } from "./_part_scanner.ts";
+import { verifyPart } from "./_part_verifier.ts";
 import { type LocatedEntry, scanArchiveSet, type ScannedSet } from "./_set_scanner.ts";
 
 /** Options of {@link ArchiveReader.open}. */
@@ -75,7 +76,6 @@ interface RepoLinks {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
-const VERIFY_READ_BYTES = 4 * 1024 * 1024;
 const PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** Reads an archive set: resolves tags, serves manifests and blobs, lists and extracts its files. */
@@ -371,9 +371,10 @@ export class ArchiveReader implements SourceStore {
   }
 
   /**
-   * Hashes every entry against its digest or index sha256 and every part against the set manifest, in
-   * one sequential read per part; reports a `phase` event then `bytes` events as it goes. Call it before
-   * using anything from the set.
+   * Hashes every entry against its digest or index sha256 and checks every part against the set
+   * manifest (its part digest, built from those entry hashes and the tar headers and padding), in one
+   * sequential read per part and one hash per byte; reports a `phase` event then `bytes` events as it
+   * goes. Call it before using anything from the set.
    */
   async verify(o: OpOptions = {}): Promise<VerifyResult> {
     const signal = o.signal ? AbortSignal.any([o.signal, this.#ctx.signal]) : this.#ctx.signal;
@@ -383,68 +384,24 @@ export class ArchiveReader implements SourceStore {
     let entries = 0;
     let bytes = 0;
     let unreported = 0;
+    const onBytes = (n: number) => {
+      unreported += n;
+      if (unreported >= PROGRESS_EVERY_BYTES) {
+        this.#ctx.report({ kind: "bytes", count: unreported });
+        unreported = 0;
+      }
+    };
     for (const [i, part] of parts.entries()) {
-      const list = this.#set.entries.filter((e) => e.part === i).sort((a, b) => a.dataOffset - b.dataOffset);
-      const lastEnd = list.reduce((n, e) => Math.max(n, e.dataOffset + e.size), 0);
-      const partHash = part.sha256 !== undefined ? createHash("sha256") : undefined;
-      const readEnd = Math.max(lastEnd, partHash ? part.dataSizeBytes : 0);
-      using file = await Deno.open(part.path, { read: true });
-      let k = 0;
-      let entryHash = createHash("sha256");
-      let pos = 0;
-      const buffer = new Uint8Array(VERIFY_READ_BYTES);
-      while (pos < readEnd || k < list.length) {
-        throwIfAborted(signal);
-        const want = Math.min(VERIFY_READ_BYTES, readEnd - pos);
-        const n = want > 0 ? await readAt(file, pos, buffer.subarray(0, want)) : 0;
-        if (n < want) {
-          throw new ArchiveError(
-            part.path,
-            `Archive part ${part.path} ended at offset ${pos + n} while being verified`,
-          );
-        }
-        const chunk = buffer.subarray(0, n);
-        const end = pos + n;
-        if (partHash && pos < part.dataSizeBytes) {
-          partHash.update(chunk.subarray(0, Math.min(n, part.dataSizeBytes - pos)));
-        }
-        while (k < list.length) {
-          const e = list[k] as LocatedEntry;
-          const eEnd = e.dataOffset + e.size;
-          if (e.dataOffset > end) break;
-          const from = Math.max(e.dataOffset, pos);
-          const to = Math.min(eEnd, end);
-          if (to > from) entryHash.update(chunk.subarray(from - pos, to - pos));
-          if (eEnd > end) break;
-          this.#checkEntryHash(e, entryHash.digest("hex"));
-          entryHash = createHash("sha256");
-          entries++;
-          k++;
-        }
-        pos = end;
-        bytes += n;
-        unreported += n;
-        if (unreported >= PROGRESS_EVERY_BYTES) {
-          this.#ctx.report({ kind: "bytes", count: unreported });
-          unreported = 0;
-        }
-        if (n === 0 && k < list.length) {
-          throw new ArchiveError(
-            part.path,
-            `Archive part ${part.path} ended before entry "${list[k]?.name}"`,
-          );
-        }
-      }
-      if (partHash) {
-        const actual = partHash.digest("hex");
-        if (actual !== part.sha256) {
-          throw new ArchiveError(
-            part.path,
-            `Archive part ${part.path} does not match the set manifest: the sha256 of its first ` +
-              `${part.dataSizeBytes} bytes is ${actual}, the manifest says ${part.sha256}`,
-          );
-        }
-      }
+      const result = await verifyPart(part, {
+        entries: this.#set.entries.filter((e) => e.part === i),
+        expectedSha256: (e) =>
+          e.kind.kind === "tree" && e.kind.tree.kind === "blob" ? digestHex(e.kind.tree.digest) : e.sha256,
+        mismatch: (e, expected, actual) => this.#mismatch(e, expected, actual),
+        onBytes,
+        signal,
+      });
+      entries += result.entries;
+      bytes += result.bytes;
     }
     if (unreported > 0) this.#ctx.report({ kind: "bytes", count: unreported });
     log(
@@ -455,13 +412,9 @@ export class ArchiveReader implements SourceStore {
     return { parts: parts.length, entries, bytes };
   }
 
-  #checkEntryHash(e: LocatedEntry, actual: string): void {
-    const expected = e.kind.kind === "tree" && e.kind.tree.kind === "blob"
-      ? digestHex(e.kind.tree.digest)
-      : e.sha256;
-    if (expected === undefined || expected === actual) return;
+  #mismatch(e: LocatedEntry, expected: string, actual: string): Error {
     const cause = new DigestMismatchError(`sha256:${expected}`, `sha256:${actual}`, this.#where(e));
-    throw new ArchiveError(
+    return new ArchiveError(
       this.#path(e),
       `${this.#where(e)} does not match its ${
         e.sha256 !== undefined && e.kind.kind !== "tree" ? "index" : "digest"

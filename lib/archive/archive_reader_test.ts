@@ -420,7 +420,7 @@ Deno.test("ArchiveReader refuses a tampered set of ours: missing, foreign, reord
     "mirror_000001.tar",
   );
   await step(
-    "an altered header field (caught by the part sha256 of the set manifest)",
+    "an altered header field (caught by the part digest of the set manifest)",
     async (d) => {
       const path = join(d, "mirror_000002.tar");
       const bytes = await Deno.readFile(path);
@@ -431,7 +431,7 @@ Deno.test("ArchiveReader refuses a tampered set of ours: missing, foreign, reord
       bytes.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
       await Deno.writeFile(path, bytes);
     },
-    /mirror_000002\.tar does not match the set manifest: the sha256 of its first \d+ bytes is [a-f0-9]{64}, the manifest says [a-f0-9]{64}$/,
+    /mirror_000002\.tar does not match the set manifest: its part digest \(the tar headers and padding of its first \d+ bytes and the sha256 of each entry\) is [a-f0-9]{64}, the manifest says [a-f0-9]{64}$/,
     "mirror_000002.tar",
   );
 });

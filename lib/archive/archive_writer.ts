@@ -1,15 +1,16 @@
 /**
  * {@link ArchiveWriter}: a destination store that writes a mirror archive set (the format is in
- * `mod.ts`). Blobs stream straight into the current part, verified as they pass; parts are written under
- * `.partial` names and renamed only when `close()` has written every index and the set manifest and
- * re-scanned the whole set, so an interrupted run never leaves a set that looks complete.
+ * `mod.ts`). Blobs stream straight into the current part, several at once (each into its own reserved
+ * place), verified as they pass; parts are written under `.partial` names and renamed only when
+ * `close()` has written every index and the set manifest and re-scanned the whole set, so an interrupted
+ * run never leaves a set that looks complete.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { log, type RunContext } from "../context.ts";
 import {
   AbortedError,
+  abortReason,
   ArchiveError,
   ImageReferenceError,
   NotFoundError,
@@ -45,7 +46,7 @@ import {
 } from "./archive_index.ts";
 import { type ArchiveNaming, parsePartFileName, partFileName, PARTIAL_SUFFIX } from "./part_naming.ts";
 import { addablePathProblem, isRepositoryName } from "./_entry_name.ts";
-import { type EntryBody, PartWriter } from "./_part_writer.ts";
+import { BufferPool, type EntryBody, PartWriter, type SealedPart } from "./_part_writer.ts";
 import { scanArchiveSet } from "./_set_scanner.ts";
 import { entrySize } from "./_tar_header.ts";
 
@@ -66,6 +67,11 @@ export interface ArchiveWriterOptions {
   skipBlobs?: ReadonlySet<Digest>;
   /** Identifies the set in its indexes. @default a random UUID */
   setId?: string;
+  /**
+   * Blobs streamed into the set at the same time, each into a region of the part reserved when it
+   * starts; further `putBlob` calls wait for one of them to end. @default 4
+   */
+  parallelBlobs?: number;
 }
 
 /** One part of a finished set. */
@@ -97,8 +103,10 @@ function isForeign(d: Descriptor): boolean {
 /**
  * Writes images and working-dir files into a split tar archive set in `dir`.
  *
- * Writes are serialised (a tar is sequential): concurrent `putBlob` calls wait their turn, so a copy
- * engine gains nothing from more than one or two concurrent puts into an archive. Old `mirror_*.tar`
+ * Concurrent `putBlob` calls (up to `parallelBlobs`) stream at the same time: each blob's place in the
+ * part (header, data, padding) is reserved when it starts, and it is written there through a file handle
+ * of its own; a blob that fails gives its place back, or leaves a void entry when later entries were
+ * already placed after it. Manifests, files and links are written one at a time. Old `mirror_*.tar`
  * files in `dir` are removed by `close()` only after the new set is complete, never at the start, so a
  * failed run keeps the previous good set. Stale `.partial` files of interrupted runs are removed at
  * `create()`.
@@ -123,6 +131,10 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
   #revisions = new Map<string, Set<Digest>>();
   #tags = new Map<string, Map<string, Digest>>();
   #files = new Set<string>();
+  /** Blobs streaming in now; each promise settles once the blob is recorded (or failed). */
+  #inflight = new Map<Digest, Promise<void>>();
+  #slots: Slots;
+  #buffers: BufferPool;
   #queue: Promise<unknown> = Promise.resolve();
   #state: WriterState = "open";
   #failure: unknown;
@@ -139,6 +151,8 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
     this.#naming = options.naming ?? { kind: "v2" };
     this.#skip = options.skipBlobs ?? new Set();
     this.setId = options.setId ?? crypto.randomUUID();
+    this.#slots = new Slots(options.parallelBlobs ?? 4);
+    this.#buffers = new BufferPool(undefined, 2 * (options.parallelBlobs ?? 4));
     this.#mtimeSeconds = Math.floor(options.ctx.now().getTime() / 1000);
     this.#baseSignal = AbortSignal.any([options.ctx.signal, this.#aborted.signal]);
   }
@@ -151,6 +165,10 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
       );
     }
     const naming = options.naming ?? { kind: "v2" };
+    const parallel = options.parallelBlobs;
+    if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1)) {
+      throw new UsageError(`Parallel blobs ${parallel} is not valid: want a positive integer`);
+    }
     if (naming.kind === "v1" && (!Number.isSafeInteger(naming.sequence) || naming.sequence < 1)) {
       throw new UsageError(`Archive sequence ${naming.sequence} is not valid: want a positive integer`);
     }
@@ -216,11 +234,16 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
     if (!usable()) this.#checkOpen();
     const current = this.#parts[this.#parts.length - 1];
     if (current) {
-      current.finishData();
+      current.freeze();
       await current.suspend();
     }
     const name = partFileName(this.#naming, this.#parts.length);
-    const part = await PartWriter.create(join(this.dir, name + PARTIAL_SUFFIX), name, this.#mtimeSeconds);
+    const part = await PartWriter.create(
+      join(this.dir, name + PARTIAL_SUFFIX),
+      name,
+      this.#mtimeSeconds,
+      this.#buffers,
+    );
     if (!usable()) {
       // abort() ran while the file was being created: it must not outlive the abort.
       part.close();
@@ -232,13 +255,22 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
     return part;
   }
 
-  /** Writes one entry into the right part (splitting at the size limit). */
-  async #writeEntry(name: string, body: EntryBody, signal: AbortSignal): Promise<void> {
+  /** Marks the set failed when a part's file is in an unknown state (a write failed). */
+  #noteBroken(): void {
+    const broken = this.#parts.find((p) => p.broken !== undefined)?.broken;
+    if (broken !== undefined && (this.#state === "open" || this.#state === "closing")) {
+      this.#state = "failed";
+      this.#failure = broken;
+    }
+  }
+
+  /** The part an entry goes to: the current one, or a new one at the size limit. */
+  async #partFor(name: string, bodySize: number, signal: AbortSignal): Promise<PartWriter> {
     throwIfAborted(signal);
-    const size = entrySize(name, body.size);
+    const size = entrySize(name, bodySize);
     const oversized = size > this.#limit;
     if (oversized) {
-      const message = `Archive entry "${name}" (${body.size} bytes) is larger than the archive size ` +
+      const message = `Archive entry "${name}" (${bodySize} bytes) is larger than the archive size ` +
         `limit (${this.#limit} bytes)`;
       if (this.#strict) {
         throw new ArchiveError(this.dir, message, {
@@ -250,26 +282,35 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
         "warn",
         `${message}: it gets a part of its own; consider an archiveSize of at least ` +
           `${Math.ceil(size / 2 ** 30)} GiB`,
-        { entry: name, sizeBytes: body.size, archiveSizeBytes: this.#limit },
+        { entry: name, sizeBytes: bodySize, archiveSizeBytes: this.#limit },
       );
     }
     let part = this.#parts[this.#parts.length - 1];
-    if (
-      !part ||
-      (part.entries.length > 0 && (part.isolated || oversized || part.sizeBytes + size > this.#limit))
-    ) {
-      part = await this.#newPart();
-    }
+    if (part && part.sizeBytes === 0) part.isolated = false; // its oversized entry failed
     try {
-      await part.writeEntry(name, body, signal);
-    } catch (e) {
-      if (part.broken !== undefined && this.#state !== "aborted") {
-        this.#state = "failed";
-        this.#failure = part.broken;
+      if (
+        !part ||
+        (part.sizeBytes > 0 && (part.isolated || oversized || part.sizeBytes + size > this.#limit))
+      ) {
+        part = await this.#newPart();
       }
+    } catch (e) {
+      this.#noteBroken();
       throw e;
     }
     if (oversized) part.isolated = true;
+    return part;
+  }
+
+  /** Writes one entry (not a streamed blob) into the right part, one at a time. */
+  async #writeEntry(name: string, body: EntryBody, signal: AbortSignal): Promise<void> {
+    const part = await this.#partFor(name, body.size, signal);
+    try {
+      await part.writeEntry(name, body, signal);
+    } catch (e) {
+      this.#noteBroken();
+      throw e;
+    }
   }
 
   /** True when this set holds the blob's data or it is in `skipBlobs`. */
@@ -277,29 +318,77 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
     return Promise.resolve(this.#blobs.has(d.digest) || this.#skip.has(d.digest));
   }
 
-  /** Streams the blob into the archive, verifying it; a failed blob leaves no trace in the part. */
+  /**
+   * Streams the blob into the archive, verifying it, alongside other blobs being put; a failed blob
+   * leaves nothing readers see (its place is given back, or becomes a void entry).
+   */
   putBlob(repo: string, d: Descriptor, body: ReadableStream<Uint8Array>, o?: OpOptions): Promise<void> {
     const signal = this.#signal(o);
-    const run = this.#exclusive(async () => {
-      this.#checkRepository(repo);
-      if (this.#blobs.has(d.digest) || this.#skip.has(d.digest)) {
-        await body.cancel().catch(() => {});
-      } else {
-        const where = `${this.label} blob ${d.digest} (${repo})`;
-        await this.#writeEntry(
-          blobDataPath(d.digest),
-          { bytes: body, size: d.size, expected: d, where },
-          signal,
-        );
-        this.#blobs.add(d.digest);
-        this.#blobOrder.push(d.digest);
-      }
-      ArchiveWriter.#link(this.#layers, repo, d.digest);
-    });
-    return run.catch(async (e) => {
+    return this.#putBlob(repo, d, body, signal).catch(async (e) => {
       await body.cancel(e).catch(() => {});
       throw e;
     });
+  }
+
+  async #putBlob(
+    repo: string,
+    d: Descriptor,
+    body: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (;;) {
+      this.#checkOpen();
+      await this.#slots.acquire(signal);
+      let writing: Promise<void> | undefined;
+      let other: Promise<void> | undefined;
+      try {
+        await this.#exclusive(async () => {
+          this.#checkRepository(repo);
+          if (this.#blobs.has(d.digest) || this.#skip.has(d.digest)) {
+            await body.cancel().catch(() => {});
+            ArchiveWriter.#link(this.#layers, repo, d.digest);
+            return;
+          }
+          other = this.#inflight.get(d.digest);
+          if (!other) writing = (await this.#startBlob(repo, d, body, signal)).writing;
+        });
+        if (writing) return await writing;
+        if (!other) return;
+      } finally {
+        this.#slots.release();
+      }
+      // The same blob is streaming in for another put: wait, then look again (it may have failed).
+      await (other as Promise<void>).catch(() => {});
+    }
+  }
+
+  /** Reserves the blob's place and starts streaming it in; the promise settles once it is recorded. */
+  async #startBlob(
+    repo: string,
+    d: Descriptor,
+    body: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<{ writing: Promise<void> }> {
+    const name = blobDataPath(d.digest);
+    const part = await this.#partFor(name, d.size, signal);
+    const where = `${this.label} blob ${d.digest} (${repo})`;
+    const started = part.startEntry(name, { bytes: body, size: d.size, expected: d, where }, signal);
+    const writing = (async () => {
+      try {
+        await started;
+        this.#blobs.add(d.digest);
+        this.#blobOrder.push(d.digest);
+        ArchiveWriter.#link(this.#layers, repo, d.digest);
+      } catch (e) {
+        this.#noteBroken();
+        throw e;
+      } finally {
+        this.#inflight.delete(d.digest);
+      }
+    })();
+    writing.catch(() => {}); // the caller awaits it; waiters and close() only wait for it to settle
+    this.#inflight.set(d.digest, writing);
+    return { writing }; // wrapped: awaiting a promise would wait for the whole blob
   }
 
   /** Links a blob this set has (or skips) into another repository. */
@@ -433,25 +522,31 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
 
   async #finish(): Promise<ArchiveSummary> {
     const signal = this.#signal();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight.values()]);
+    for (const p of this.#parts) await p.idle();
+    this.#checkNotBroken();
     await this.#writeLinks(signal);
     if (this.#parts.length === 0) await this.#newPart();
     const last = this.#parts[this.#parts.length - 1] as PartWriter;
-    if (this.#parts.length > 1 && last.entries.length === 0) {
+    if (this.#parts.length > 1 && last.sizeBytes === 0) {
       last.close();
       await Deno.remove(last.path);
       this.#parts.pop();
     }
     const parts = this.#parts;
-    const indexes = parts.map((p, i) =>
-      encodeIndex({
-        kind: PART_INDEX_KIND,
-        version: ARCHIVE_INDEX_VERSION,
-        setId: this.setId,
-        part: i + 1,
-        partCount: parts.length,
-        file: p.name,
-        entries: [...p.entries],
-      })
+    const sealed = parts.map((p, i) =>
+      p.seal(
+        partIndexEntryName(i + 1),
+        encodeIndex({
+          kind: PART_INDEX_KIND,
+          version: ARCHIVE_INDEX_VERSION,
+          setId: this.setId,
+          part: i + 1,
+          partCount: parts.length,
+          file: p.name,
+          entries: [...p.entries],
+        }),
+      )
     );
     const manifest: ArchiveSetManifest = {
       kind: SET_MANIFEST_KIND,
@@ -459,22 +554,27 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
       setId: this.setId,
       createdAt: this.#ctx.now().toISOString(),
       partCount: parts.length,
-      parts: parts.map((p, i) => ({
-        part: i + 1,
-        file: p.name,
-        ...p.finishData(),
-        indexSha256: createHash("sha256").update(indexes[i] as Uint8Array).digest("hex"),
-        entryCount: p.entries.length,
-      })),
+      parts: parts.map((p, i) => {
+        const s = sealed[i] as SealedPart;
+        return {
+          part: i + 1,
+          file: p.name,
+          dataSizeBytes: s.dataSizeBytes,
+          partDigest: s.partDigest,
+          indexSha256: s.indexSha256,
+          entryCount: p.entries.length,
+        };
+      }),
     };
     const sizes: number[] = [];
     for (const [i, p] of parts.entries()) {
       throwIfAborted(signal);
-      const trailer = [{ name: partIndexEntryName(i + 1), bytes: indexes[i] as Uint8Array }];
-      if (i === parts.length - 1) {
-        trailer.push({ name: SET_MANIFEST_ENTRY_NAME, bytes: encodeIndex(manifest) });
-      }
-      sizes.push(await p.writeTrailer(trailer));
+      const last = i === parts.length - 1;
+      sizes.push(
+        await p.writeTrailer(
+          last ? { name: SET_MANIFEST_ENTRY_NAME, bytes: encodeIndex(manifest) } : undefined,
+        ),
+      );
     }
     await scanArchiveSet(parts.map((p) => ({ path: p.path, name: p.name })), { where: this.dir, signal });
     throwIfAborted(signal);
@@ -497,6 +597,15 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
       blobsWritten: [...this.#blobOrder],
       bytesWritten,
     };
+  }
+
+  #checkNotBroken(): void {
+    const broken = this.#parts.find((p) => p.broken !== undefined);
+    if (broken) {
+      throw new ArchiveError(broken.path, `Archive part ${broken.path} could not be written`, {
+        cause: broken.broken,
+      });
+    }
   }
 
   async #writeLinks(signal: AbortSignal): Promise<void> {
@@ -533,10 +642,14 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
   }
 
   async #removePartials(): Promise<void> {
-    for (const p of this.#parts) {
-      p.close();
-      await Deno.remove(p.path).catch(() => {});
+    for (const p of this.#parts) p.close();
+    if (this.#inflight.size > 0 && !this.#aborted.signal.aborted) {
+      // Blobs still streaming in stop: their parts are gone.
+      this.#aborted.abort(
+        new ArchiveError(this.dir, `Archive set in ${this.dir} failed: nothing more can be written to it`),
+      );
     }
+    for (const p of this.#parts) await Deno.remove(p.path).catch(() => {});
   }
 
   /**
@@ -546,6 +659,7 @@ export class ArchiveWriter implements DestinationStore, AsyncDisposable {
   async abort(): Promise<void> {
     if (this.#state === "closed" || this.#state === "aborted") return;
     this.#state = "aborted";
+    for (const p of this.#parts) p.close(); // blobs streaming in stop writing before they see the signal
     this.#aborted.abort(new AbortedError(`Archive set in ${this.dir} was aborted`));
     await this.#removePartials();
   }
@@ -563,5 +677,41 @@ async function syncDirectory(dir: string): Promise<void> {
     await d.sync();
   } catch {
     // best effort
+  }
+}
+
+/** A counting semaphore whose waits end when their signal aborts. */
+class Slots {
+  #free: number;
+  #waiters: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.#free = count;
+  }
+
+  acquire(signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== wake);
+        reject(abortReason(signal));
+      };
+      const wake = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.#waiters.push(wake);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
   }
 }

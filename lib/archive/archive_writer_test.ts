@@ -438,3 +438,306 @@ Deno.test("ArchiveWriter refuses writes after close", async () => {
   assert.equal(reader.parts.length, 1);
   assert.deepEqual(reader.listFiles(), []);
 });
+
+/** A stream of `bytes` in `chunk`-byte pieces that waits for `gate` before its second piece. */
+function gatedStream(bytes: Uint8Array, gate: Promise<void>, onFirst: () => void, chunk = 1000) {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (offset === chunk) await gate;
+      if (offset >= bytes.byteLength) return c.close();
+      c.enqueue(bytes.slice(offset, offset + chunk));
+      offset += chunk;
+      if (offset === chunk) onFirst();
+    },
+  });
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("ArchiveWriter streams concurrent putBlob calls at the same time, each into its own place", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: 64 * 1024, parallelBlobs: 3 });
+  const blobs = [seededBytes(201, 9000), seededBytes(202, 7000), seededBytes(203, 30_000)];
+  // No blob goes past its first chunk before every blob has sent one: written one at a time, this stalls.
+  let started = 0;
+  let open = () => {};
+  const gate = new Promise<void>((r) => open = r);
+  const onFirst = () => {
+    if (++started === blobs.length) open();
+  };
+  await withTimeout(
+    Promise.all(blobs.map((b, i) => writer.putBlob(`ns/c${i}`, blobOf(b), gatedStream(b, gate, onFirst)))),
+    5000,
+    "three gated blobs",
+  );
+  const summary = await writer.close();
+  assert.equal(summary.blobsWritten.length, 3);
+  const reader = await ArchiveReader.open(dir.path, { ctx });
+  for (const [i, b] of blobs.entries()) {
+    assert.deepEqual(await read(await reader.getBlob(`ns/c${i}`, blobOf(b))), b);
+  }
+  await reader.verify();
+  const listing = await new Deno.Command("tar", { args: ["-tf", join(dir.path, "mirror_000001.tar")] })
+    .output();
+  assert.equal(listing.code, 0);
+});
+
+Deno.test("ArchiveWriter: a blob that fails while a later one is placed after it becomes a void entry readers ignore", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: MiB });
+  const failing = seededBytes(210, 5000);
+  const good = seededBytes(211, 3000);
+  let fail = (_: Error) => {};
+  let pulled = () => {};
+  const firstPulled = new Promise<void>((r) => pulled = r);
+  const broken = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(failing.slice(0, 1200));
+      fail = (e) => c.error(e);
+    },
+    pull() {
+      pulled();
+    },
+  });
+  const failed = writer.putBlob("ns/v", blobOf(failing), broken);
+  await firstPulled;
+  await writer.putBlob("ns/v", blobOf(good), stream(good)); // placed after the failing one
+  fail(new Error("connection reset"));
+  await assert.rejects(failed, /connection reset/);
+  assert.equal(await writer.hasBlob("ns/v", blobOf(failing)), false);
+  // A retry gets a new place.
+  await writer.putBlob("ns/v", blobOf(failing), stream(failing));
+  await writer.close();
+
+  const path = join(dir.path, "mirror_000001.tar");
+  const entries = (await scanPart({ path, name: "mirror_000001.tar" })).entries;
+  const names = entries.map((e) => e.name);
+  assert.deepEqual(names.slice(0, 3), [
+    "oc-mirror/void-000001",
+    blobDataPath(digestOf(good)),
+    blobDataPath(digestOf(failing)),
+  ]);
+  const voidEntry = entries[0] as (typeof entries)[number];
+  assert.equal(voidEntry.headerOffset, 0);
+  assert.equal(voidEntry.dataOffset + voidEntry.size, 512 + 5120); // the failed blob's header and data
+  const bytes = await Deno.readFile(path);
+  assert.ok(
+    bytes.subarray(voidEntry.dataOffset, voidEntry.dataOffset + voidEntry.size).every((b) => b === 0),
+  );
+  const index = JSON.parse(
+    new TextDecoder().decode(
+      bytes.subarray(
+        (entries.find((e) => e.name === "oc-mirror/part-000001.json") as (typeof entries)[number]).dataOffset,
+      ).subarray(
+        0,
+        (entries.find((e) => e.name === "oc-mirror/part-000001.json") as (typeof entries)[number]).size,
+      ),
+    ),
+  );
+  assert.equal(index.entries[0].name, "oc-mirror/void-000001");
+
+  const reader = await ArchiveReader.open(dir.path, { ctx });
+  assert.deepEqual(await read(await reader.getBlob("ns/v", blobOf(failing))), failing);
+  assert.deepEqual(await read(await reader.getBlob("ns/v", blobOf(good))), good);
+  assert.deepEqual(reader.listFiles(), []);
+  const verified = await reader.verify();
+  assert.equal(verified.entries, index.entries.length);
+  const listing = await new Deno.Command("tar", { args: ["-tf", path] }).output();
+  assert.equal(listing.code, 0);
+
+  // A zeroed void entry whose bytes were altered is caught like any other entry.
+  bytes[voidEntry.dataOffset + 100] = 1;
+  await Deno.writeFile(path, bytes);
+  await assert.rejects(
+    (await ArchiveReader.open(dir.path, { ctx })).verify(),
+    /entry "oc-mirror\/void-000001" does not match its index/,
+  );
+});
+
+Deno.test("ArchiveWriter: a failed blob placed last gives its place back, leaving no void entry", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: MiB });
+  const a = seededBytes(220, 4000);
+  const b = seededBytes(221, 4000);
+  await writer.putBlob("ns/g", blobOf(a), stream(a));
+  const wrong = b.slice();
+  wrong[10] ^= 1;
+  await assert.rejects(writer.putBlob("ns/g", blobOf(b), stream(wrong)), DigestMismatchError);
+  await writer.putBlob("ns/g", blobOf(b), stream(b));
+  const summary = await writer.close();
+  const path = join(dir.path, "mirror_000001.tar");
+  const names = await entryNames(path);
+  assert.ok(!names.some((n) => n.startsWith("oc-mirror/void-")), names.join(", "));
+  assert.equal(summary.bytesWritten, (await Deno.stat(path)).size);
+  await (await ArchiveReader.open(dir.path, { ctx })).verify();
+});
+
+Deno.test("ArchiveWriter.abort with several blobs streaming in rejects them all and leaves no files", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: 16 * 1024 });
+  const releases: (() => void)[] = [];
+  let pulls = 0;
+  const stalled = (bytes: Uint8Array) => {
+    let sent = false;
+    return new ReadableStream<Uint8Array>({
+      async pull(c) {
+        pulls++;
+        if (!sent) {
+          sent = true;
+          return c.enqueue(bytes.slice(0, 1000));
+        }
+        await new Promise<void>((r) => releases.push(r)); // stalls until cancelled
+      },
+      cancel() {
+        for (const r of releases) r();
+      },
+    });
+  };
+  const blobs = [seededBytes(230, 10_000), seededBytes(231, 10_000), seededBytes(232, 10_000)];
+  const puts = blobs.map((b) => writer.putBlob("ns/x", blobOf(b), stalled(b)));
+  while (pulls < 2 * blobs.length) await new Promise((r) => setTimeout(r, 5));
+  assert.ok((await names(dir.path)).length >= 1);
+  const rejected = puts.map((p) => assert.rejects(p, /was aborted/));
+  await writer.abort();
+  await Promise.all(rejected);
+  assert.deepEqual(await names(dir.path), []);
+});
+
+Deno.test("ArchiveWriter.close waits for blobs still streaming in, and parallelBlobs bounds how many stream at once", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: 32 * 1024, parallelBlobs: 2 });
+  let active = 0;
+  let most = 0;
+  const counted = (bytes: Uint8Array) => {
+    let offset = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (offset === 0) most = Math.max(most, ++active);
+        await new Promise((r) => setTimeout(r, 1));
+        if (offset >= bytes.byteLength) {
+          active--;
+          return c.close();
+        }
+        c.enqueue(bytes.slice(offset, offset + 700));
+        offset += 700;
+      },
+    }, { highWaterMark: 0 }); // pulled only when read, like copy()'s sources
+  };
+  const blobs = Array.from({ length: 6 }, (_, i) => seededBytes(240 + i, 6000 + 333 * i));
+  const puts = blobs.map((b, i) => writer.putBlob(`ns/p${i % 2}`, blobOf(b), counted(b)));
+  await new Promise((r) => setTimeout(r, 20));
+  const summary = await writer.close(); // queued behind the puts that hold a slot
+  const settled = await Promise.allSettled(puts);
+  const written = settled.filter((s) => s.status === "fulfilled").length;
+  assert.equal(summary.blobsWritten.length, written);
+  assert.ok(written >= 2, `${written} blobs written before close`);
+  assert.equal(most, 2);
+  const reader = await ArchiveReader.open(dir.path, { ctx });
+  await reader.verify();
+  for (const d of summary.blobsWritten) assert.ok(reader.containsBlob(d));
+});
+
+Deno.test("ArchiveWriter under concurrent load (blobs failing at random points, files in between, parts split) writes a set holding exactly what succeeded", async () => {
+  await using dir = await tempDir();
+  const { ctx } = recordingContext();
+  const writer = await ArchiveWriter.create(dir.path, { ctx, archiveSizeBytes: 48 * 1024, parallelBlobs: 4 });
+  let seed = 7;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  type Fate = "ok" | "error" | "wrong" | "short" | "long";
+  const fates: Fate[] = ["ok", "ok", "ok", "ok", "ok", "ok", "error", "wrong", "short", "long"];
+  const source = (bytes: Uint8Array, fate: Fate) => {
+    const data = fate === "wrong"
+      ? bytes.map((b, i) => i === bytes.byteLength >> 1 ? b ^ 1 : b)
+      : fate === "short"
+      ? bytes.slice(0, bytes.byteLength >> 1)
+      : fate === "long"
+      ? new Uint8Array([...bytes, 1, 2, 3])
+      : bytes;
+    const failAt = fate === "error" ? Math.floor(random() * data.byteLength) : -1;
+    const sizes: number[] = [];
+    for (let n = 0; n < data.byteLength;) {
+      const size = 1 + Math.floor(random() * 4000);
+      sizes.push(size);
+      n += size;
+    }
+    const delays = sizes.map(() => Math.floor(random() * 3));
+    let offset = 0;
+    let k = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, delays[k] ?? 0));
+        if (failAt >= 0 && offset >= failAt) return c.error(new Error("connection reset"));
+        if (offset >= data.byteLength) return c.close();
+        const size = sizes[k++] ?? 1;
+        c.enqueue(data.slice(offset, offset + size));
+        offset += size;
+      },
+    }, { highWaterMark: 0 });
+  };
+  const blobs = Array.from({ length: 40 }, (_, i) => seededBytes(300 + i, Math.floor(random() * 20_000)));
+  const puts: { bytes: Uint8Array; put: Promise<void> }[] = [];
+  const files = new Map<string, Uint8Array>();
+  for (let i = 0; i < 60; i++) {
+    const bytes = blobs[Math.floor(random() * blobs.length)] as Uint8Array; // some digests put twice
+    const fate = fates[Math.floor(random() * fates.length)] as Fate;
+    const put = writer.putBlob(`ns/r${i % 3}`, blobOf(bytes), source(bytes, fate));
+    put.catch(() => {}); // settled below, after the loop
+    puts.push({ bytes, put });
+    if (i % 7 === 3) {
+      const file = seededBytes(900 + i, Math.floor(random() * 3000));
+      const path = `working-dir/load/file-${i}`;
+      files.set(path, file);
+      await writer.addFile(path, file, file.byteLength);
+    }
+    if (random() < 0.3) await new Promise((r) => setTimeout(r, 1));
+  }
+  const settled = await Promise.allSettled(puts.map((p) => p.put));
+  const stored = new Map<string, Uint8Array>();
+  for (const [i, s] of settled.entries()) {
+    const p = puts[i] as (typeof puts)[number];
+    if (s.status === "fulfilled") stored.set(digestOf(p.bytes), p.bytes);
+    else assert.match(String(s.reason), /connection reset|does not match its digest/);
+  }
+  assert.ok(stored.size >= 10 && stored.size < blobs.length, `${stored.size} blobs stored`);
+  const summary = await writer.close();
+  assert.deepEqual(new Set(summary.blobsWritten), new Set(stored.keys()));
+  assert.ok(summary.parts.length >= 3, `${summary.parts.length} parts`);
+
+  const reader = await ArchiveReader.open(dir.path, { ctx });
+  await reader.verify();
+  for (const b of blobs) {
+    const d = digestOf(b);
+    assert.equal(reader.containsBlob(d), stored.has(d), d);
+    if (stored.has(d)) assert.deepEqual(await read(await reader.getBlob("ns/r0", blobOf(b))), b);
+  }
+  assert.deepEqual(reader.listFiles().map((f) => f.path), [...files.keys()].sort());
+  for (const [path, bytes] of files) assert.deepEqual(await reader.readFile(path), bytes);
+  let voids = 0;
+  for (const p of summary.parts) {
+    const listing = await new Deno.Command("tar", { args: ["-tf", join(dir.path, p.file)] }).output();
+    assert.equal(listing.code, 0, p.file);
+    voids += (await entryNames(join(dir.path, p.file))).filter((n) => n.startsWith("oc-mirror/void-")).length;
+  }
+  assert.ok(voids > 0, "some failed blobs had later entries placed after them");
+});

@@ -132,6 +132,7 @@ export async function mirrorToDisk(
     archiveSizeBytes,
     strict: request.strictArchive,
     skipBlobs: history.blobs,
+    parallelBlobs: request.parallelLayers,
   });
   let closed = false;
   try {
