@@ -16,7 +16,7 @@ import { ArchiveReader } from "../archive/mod.ts";
 import { type ImageSetConfig, loadConfig, type LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
 import { ArchiveError } from "../errors.ts";
-import { formatReference, type RegistryLocation } from "../reference/mod.ts";
+import type { RegistryLocation } from "../reference/mod.ts";
 import {
   checkSequence,
   lockWorkspace,
@@ -35,11 +35,11 @@ import type { MirrorRequest } from "./mirror_request.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
 import { summarize, writeErrorsFile } from "./run_outputs.ts";
-import { batchOptions, dryRunToRegistry, planRequest } from "./run_steps.ts";
+import { batchOptions, dryRunToRegistry, planRequest, writeV1RunResults } from "./run_steps.ts";
 import { ArchiveWithTargetFallback, v1ArchiveSequences } from "./v1_archive_source.ts";
 import { openStorageBackend, pruneTarget, targetMetadataBackend } from "./v1_state.ts";
 import { workingDir } from "./working_dir.ts";
-import { V1_WORKSPACE, v1ResultsDir, writeV1Results } from "./write_v1_results.ts";
+import { V1_WORKSPACE } from "./write_v1_results.ts";
 
 /** Reads the metadata a v1 archive set begins with. */
 export async function readArchiveMetadata(reader: ArchiveReader, signal?: AbortSignal): Promise<V1Metadata> {
@@ -173,18 +173,7 @@ export async function diskToMirrorV1(
   });
   const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
   const mirrored = result.copied.map((c) => c.item.mapping);
-  const mirroredKeys = new Set(mirrored.map((m) => `${m.kind} ${formatReference(m.destination)}`));
-  const resultsDir = v1ResultsDir(resolve(ctx.cwd, V1_WORKSPACE), ctx.now());
-  const written = await writeV1Results({
-    dir: resultsDir,
-    mirrored,
-    catalogs: plan.catalogs
-      .map((c) => rebaseReference(c.mapping.destination, root))
-      .filter((d) => mirroredKeys.has(`operatorCatalog ${formatReference(d)}`)),
-    signatures: request.ignoreReleaseSignature ? [] : plan.signatures,
-    forceRepositoryScope: request.maxNestedPaths > 0,
-  });
-  log(ctx, "info", `Results in ${resultsDir}: ${written.join(", ")}`, { dir: resultsDir, files: written });
+  await writeV1RunResults(ctx, request, { workspace: resolve(ctx.cwd, V1_WORKSPACE), plan, mirrored, root });
   const summary = () => summarize(ctx, items.map((i) => i.mapping), result, ctx.now().getTime() - started);
   if (result.failures.length > 0 && !request.continueOnError) {
     log(

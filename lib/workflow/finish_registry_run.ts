@@ -5,16 +5,15 @@
  */
 import { join } from "node:path";
 import { log, type RunContext } from "../context.ts";
-import { formatReference } from "../reference/mod.ts";
 import type { DestinationRoot } from "../plan/mod.ts";
 import { verifyUpgradePaths } from "../release/mod.ts";
 import { writeClusterResources } from "./cluster_resources.ts";
-import { rebaseReference } from "./collector.ts";
 import type { Plan } from "./collect_plan.ts";
 import type { BatchItem, BatchResult } from "./copy_batch.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
 import { summarize, writeErrorsFile } from "./run_outputs.ts";
+import { mirroredCatalogs } from "./run_steps.ts";
 import { VERSION } from "./version.ts";
 import type { WorkingDir } from "./working_dir.ts";
 
@@ -36,11 +35,8 @@ export async function finishRegistryRun(i: FinishInput): Promise<MirrorOutcome> 
   const { ctx, wd, plan, result } = i;
   const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
   const mirrored = result.copied.map((c) => c.item.mapping);
-  const mirroredKeys = new Set(mirrored.map((m) => `${m.kind} ${formatReference(m.destination)}`));
   await Deno.remove(wd.clusterResources, { recursive: true }).catch(() => {});
-  const catalogs = plan.catalogs
-    .map((c) => ({ plan: c, destination: rebaseReference(c.mapping.destination, i.root) }))
-    .filter((c) => mirroredKeys.has(`operatorCatalog ${formatReference(c.destination)}`));
+  const catalogs = mirroredCatalogs(plan, mirrored, i.root);
   const written = await writeClusterResources({
     dir: wd.clusterResources,
     engine: i.engine,

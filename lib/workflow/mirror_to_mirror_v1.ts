@@ -9,10 +9,9 @@
 import { resolve } from "node:path";
 import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
-import { formatReference, type RegistryLocation } from "../reference/mod.ts";
+import type { RegistryLocation } from "../reference/mod.ts";
 import { lockWorkspace, nextSequence } from "../state/mod.ts";
 import { batchItems } from "./batch_items.ts";
-import { rebaseReference } from "./collector.ts";
 import { runCopyBatch } from "./copy_batch.ts";
 import { checkUpgradePaths } from "./finish_registry_run.ts";
 import { upstreamSources } from "./image_sources.ts";
@@ -21,10 +20,10 @@ import { planAssociations, selectedAssociations } from "./plan_associations.ts";
 import { openRegistryStores } from "./registry_access.ts";
 import type { MirrorOutcome } from "./run_mirror.ts";
 import { summarize, writeErrorsFile } from "./run_outputs.ts";
-import { batchOptions, dryRunToRegistry, planRequest } from "./run_steps.ts";
+import { batchOptions, dryRunToRegistry, planRequest, writeV1RunResults } from "./run_steps.ts";
 import { openStorageBackend, pruneTarget, readMirrorSection, runMetadata } from "./v1_state.ts";
 import { workingDir } from "./working_dir.ts";
-import { V1_WORKSPACE, v1ResultsDir, writeV1Results } from "./write_v1_results.ts";
+import { V1_WORKSPACE } from "./write_v1_results.ts";
 
 /** Runs v1 mirror-to-mirror. */
 export async function mirrorToMirrorV1(
@@ -81,18 +80,7 @@ export async function mirrorToMirrorV1(
   });
   const errors = await writeErrorsFile(wd.logs, result.failures, ctx.now());
   const mirrored = result.copied.map((c) => c.item.mapping);
-  const mirroredKeys = new Set(mirrored.map((m) => `${m.kind} ${formatReference(m.destination)}`));
-  const resultsDir = v1ResultsDir(workspace, ctx.now());
-  const written = await writeV1Results({
-    dir: resultsDir,
-    mirrored,
-    catalogs: plan.catalogs
-      .map((c) => rebaseReference(c.mapping.destination, root))
-      .filter((d) => mirroredKeys.has(`operatorCatalog ${formatReference(d)}`)),
-    signatures: request.ignoreReleaseSignature ? [] : plan.signatures,
-    forceRepositoryScope: request.maxNestedPaths > 0,
-  });
-  log(ctx, "info", `Results in ${resultsDir}: ${written.join(", ")}`, { dir: resultsDir, files: written });
+  await writeV1RunResults(ctx, request, { workspace: workspace, plan, mirrored, root });
   const summary = () => summarize(ctx, items.map((i) => i.mapping), result, ctx.now().getTime() - started);
   if (result.failures.length > 0 && !request.continueOnError) {
     log(

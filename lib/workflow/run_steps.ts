@@ -5,16 +5,18 @@
  */
 import type { ImageSetConfig, LoadedConfig } from "../config/mod.ts";
 import { log, type RunContext } from "../context.ts";
-import type { DestinationRoot } from "../plan/mod.ts";
+import type { DestinationRoot, ImageMapping } from "../plan/mod.ts";
+import { formatReference, type ImageReference } from "../reference/mod.ts";
 import type { ContentStore } from "../store/mod.ts";
 import { collectPlan, type Plan } from "./collect_plan.ts";
-import { rebaseMapping } from "./collector.ts";
+import { type CatalogPlan, rebaseMapping, rebaseReference } from "./collector.ts";
 import type { CopyBatchOptions } from "./copy_batch.ts";
 import { formatBytes } from "./format_bytes.ts";
 import type { ImageSources } from "./image_sources.ts";
 import type { MirrorRequest } from "./mirror_request.ts";
 import { type DryRunSize, measurePlan, writeDryRun } from "./run_outputs.ts";
 import type { WorkingDir } from "./working_dir.ts";
+import { v1ResultsDir, writeV1Results } from "./write_v1_results.ts";
 
 /** Runs the collectors for a request. */
 export function planRequest(
@@ -100,4 +102,34 @@ export async function dryRunToRegistry(
   );
   for (const u of size.unreadable) log(ctx, "warn", `Cannot read ${u.mapping.source.repository}: ${u.error}`);
   for (const f of files) log(ctx, "info", `Wrote ${f}`);
+}
+
+/** The catalogs of a plan that reached the destination, with their final destinations. */
+export function mirroredCatalogs(
+  plan: Plan,
+  mirrored: readonly ImageMapping[],
+  root: DestinationRoot,
+): { plan: CatalogPlan; destination: ImageReference }[] {
+  const keys = new Set(mirrored.map((m) => `${m.kind} ${formatReference(m.destination)}`));
+  return plan.catalogs
+    .map((c) => ({ plan: c, destination: rebaseReference(c.mapping.destination, root) }))
+    .filter((c) => keys.has(`operatorCatalog ${formatReference(c.destination)}`));
+}
+
+/** Writes the v1 results directory of a registry run (mapping, ICSP, catalog sources...); returns it. */
+export async function writeV1RunResults(
+  ctx: RunContext,
+  request: MirrorRequest,
+  run: { workspace: string; plan: Plan; mirrored: ImageMapping[]; root: DestinationRoot },
+): Promise<string> {
+  const dir = v1ResultsDir(run.workspace, ctx.now());
+  const written = await writeV1Results({
+    dir,
+    mirrored: run.mirrored,
+    catalogs: mirroredCatalogs(run.plan, run.mirrored, run.root).map((c) => c.destination),
+    signatures: request.ignoreReleaseSignature ? [] : run.plan.signatures,
+    forceRepositoryScope: request.maxNestedPaths > 0,
+  });
+  log(ctx, "info", `Results in ${dir}: ${written.join(", ")}`, { dir, files: written });
+  return dir;
 }
