@@ -11,6 +11,7 @@ import { startDockerRegistry } from "../../tests/_support/docker_registry.ts";
 import { skopeo, skopeoCopy, skopeoManifestDigest } from "../../tests/_support/skopeo.ts";
 import { writeTestImage, writeTestIndex } from "../../tests/_support/test_image.ts";
 import { serveRegistry, type ServeRegistryOptions } from "./serve_registry.ts";
+import { makeTestCertificates } from "../../tests/_support/test_certs.ts";
 
 async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "serve-skopeo-" });
@@ -102,59 +103,10 @@ Deno.test("skopeo pushes to an htpasswd-protected embedded registry only with cr
   });
 });
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`openssl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-/** A CA and a server certificate for 127.0.0.1 signed by it; returns the file paths. */
-async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=test CA",
-  ], dir);
-  await openssl(["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-  );
-  await openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "server.pem",
-      "-days",
-      "2",
-      "-extfile",
-      "ext.cnf",
-    ],
-    dir,
-  );
-  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
-}
-
 Deno.test("skopeo copies into and out of the embedded registry over TLS with a verified certificate", async () => {
   await withTemp(async (dir) => {
     await Deno.mkdir(`${dir}/pki`);
-    const pki = await makeCertificates(`${dir}/pki`);
+    const pki = await makeTestCertificates(`${dir}/pki`);
     await Deno.mkdir(`${dir}/certs.d`);
     await Deno.copyFile(pki.ca, `${dir}/certs.d/ca.crt`);
     const layout = new OciLayoutStore(`${dir}/src`);

@@ -16,6 +16,7 @@
  * @module
  */
 import bcrypt from "bcryptjs";
+import { makeTestCertificates } from "./test_certs.ts";
 
 /** Options of {@link startDockerRegistry}. */
 export interface DockerRegistryOptions {
@@ -59,58 +60,6 @@ function freePort(): number {
   return port;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdin: "null", stdout: "null", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
-/** Writes `ca.pem`, `server.pem` and `server.key` (ECDSA P-256, valid 2 days) into `dir`. */
-async function makeCertificates(dir: string): Promise<void> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=oc-mirror test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ], dir);
-  await openssl(["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
-  await Deno.writeTextFile(
-    `${dir}/server.ext`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "server.ext",
-  ], dir);
-}
-
 /**
  * Starts `docker-registry serve` with a temp config over `root`; waits until `/v2/` answers (200, or
  * 401 with `htpasswd`).
@@ -141,7 +90,7 @@ export async function startDockerRegistry(
   ];
   let caPem: string | undefined;
   if (options.tls) {
-    await makeCertificates(configDir);
+    await makeTestCertificates(configDir);
     caPem = await Deno.readTextFile(`${configDir}/ca.pem`);
     lines.push("  tls:", `    certificate: ${configDir}/server.pem`, `    key: ${configDir}/server.key`);
   }
