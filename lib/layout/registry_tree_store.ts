@@ -125,34 +125,35 @@ export class RegistryTreeStore implements ContentStore {
   }
 
   /**
-   * Removes the temp files that writers which no longer run left in the blob tree (a killed run's
-   * half-written blobs); files of live processes are kept, since a cache may be shared by several runs.
+   * Removes the temp files that writers which no longer run left in the tree (a killed run's
+   * half-written blobs and links); files of live processes are kept, since a cache may be shared by
+   * several runs.
    * Returns how many files were removed.
    */
   async sweepTemporaryFiles(o: OpOptions = {}): Promise<number> {
-    const blobs = this.#abs(`${REGISTRY_TREE_ROOT}/blobs/sha256`);
     let removed = 0;
-    const list = async (dir: string) => {
+    const sweep = async (dir: string): Promise<void> => {
+      throwIfAborted(o.signal);
+      let entries: Deno.DirEntry[];
       try {
-        return await Array.fromAsync(Deno.readDir(dir));
+        entries = await Array.fromAsync(Deno.readDir(dir));
       } catch (e) {
-        if (isNotFound(e)) return [];
+        if (isNotFound(e)) return;
         throw e;
       }
-    };
-    for (const prefix of await list(blobs)) {
-      if (!prefix.isDirectory) continue;
-      for (const blob of await list(join(blobs, prefix.name))) {
-        if (!blob.isDirectory) continue;
-        throwIfAborted(o.signal);
-        for (const f of await list(join(blobs, prefix.name, blob.name))) {
-          const pid = f.isFile ? tempFileWriter(f.name) : undefined;
-          if (pid === undefined || isProcessAlive(pid)) continue;
-          await removeQuietly(join(blobs, prefix.name, blob.name, f.name));
-          removed++;
+      for (const e of entries) {
+        if (e.isDirectory) {
+          await sweep(join(dir, e.name));
+          continue;
         }
+        const pid = e.isFile ? tempFileWriter(e.name) : undefined;
+        if (pid === undefined || isProcessAlive(pid)) continue;
+        await removeQuietly(join(dir, e.name));
+        removed++;
       }
-    }
+    };
+    // Blob data and the small link files of repositories are both written through temp files.
+    await sweep(this.#abs(REGISTRY_TREE_ROOT));
     return removed;
   }
 

@@ -212,7 +212,11 @@ Deno.test("RegistryTreeStore.sweepTemporaryFiles removes the temp files of dead 
     await Deno.writeTextFile(`${dir}/.data.2147483646-${uuid}.tmp`, "half a layer of a killed run");
     await Deno.writeTextFile(`${dir}/.data.${Deno.pid}-${uuid}.tmp`, "a layer this process is writing");
     await Deno.writeTextFile(`${dir}/data`, "a finished blob");
-    assert.equal(await store.sweepTemporaryFiles(), 1);
+    const links = `${root}/docker/registry/v2/repositories/ns/app/_layers/sha256/${"ab".repeat(32)}`;
+    await Deno.mkdir(links, { recursive: true });
+    await Deno.writeTextFile(`${links}/.link.2147483646-${uuid}.tmp`, "sha256:");
+    assert.equal(await store.sweepTemporaryFiles(), 2);
+    assert.deepEqual([...Deno.readDirSync(links)], []);
     const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(left, [`.data.${Deno.pid}-${uuid}.tmp`, "data"]);
   } finally {
